@@ -1,0 +1,20 @@
+/* Giving up privilege after start-up, in one place. */
+#ifndef FWPROXY_SANDBOX_H
+#define FWPROXY_SANDBOX_H
+
+/* Switches to user and group (names; NULL keeps the current ones; group
+ * NULL with a user means that user's primary group), dropping every
+ * supplementary group, and checks that root cannot be regained. Returns 0,
+ * or -1 with a message in err. */
+int sandbox_drop_privileges(const char *user, const char *group, char *err,
+                            size_t errsize);
+
+/* Sets PR_SET_NO_NEW_PRIVS, drops every capability, applies Landlock where
+ * the kernel has it (read: the paths in readable[], write: the paths in
+ * writable[]; both NULL-terminated, NULL for none) and installs the seccomp
+ * allow-list (default action: kill the process). Returns 0, or -1 with a
+ * message in err. */
+int sandbox_enter(const char *const *readable, const char *const *writable,
+                  char *err, size_t errsize);
+
+#endif

@@ -1,0 +1,36 @@
+/* Small helpers shared by every module: allocation that cannot fail,
+ * bounded number parsing, bounded string copies. */
+#ifndef FWPROXY_UTIL_H
+#define FWPROXY_UTIL_H
+
+#include <stddef.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation failure is fatal: these never return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Parses all of s (decimal digits only: no sign, no space, no prefix) into
+ * *out within [min, max]. Returns NULL on success, else a constant message
+ * ("is not a number", "is too small", "is too large"). */
+const char *parse_number(const char *s, long long min, long long max,
+                         long long *out);
+
+/* Same for the n bytes at s (not NUL-terminated). */
+const char *parse_number_n(const char *s, size_t n, long long min,
+                           long long max, long long *out);
+
+/* Copies at most size-1 bytes and always terminates; returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t size);
+
+/* ASCII-only helpers, independent of the locale. */
+int ascii_lower(int c);
+int ascii_casecmp_n(const char *a, const char *b, size_t n);
+/* 1 when the n bytes at s equal the NUL-terminated lit, ignoring ASCII case. */
+int ascii_eq_n(const char *s, size_t n, const char *lit);
+
+#endif
