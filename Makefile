@@ -14,7 +14,7 @@ BIN      ?= bin
 PYTHON   ?= /usr/bin/python3
 FUZZ_SECONDS ?= 30
 
-PKGS     := libcares libseccomp
+PKGS     := libcares libseccomp libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -35,7 +35,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all test unit integration check-asan fuzz fuzz-replay bench install \
+.PHONY: all check test unit integration check-asan fuzz fuzz-replay bench install \
         uninstall clean format check-format
 
 all: $(BIN)/fwproxy $(BIN)/fwproxyctl
@@ -71,9 +71,17 @@ fuzz-replay: $(FUZZ_REPLAY_BINS)
 		n=$$(basename $$t); $$t fuzz/corpus/$${n#fuzz_}; done
 
 integration: all
-	FWPROXY_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q tests/integration
+	FWPROXY_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q -p no:cacheprovider \
+		tests/integration $(wildcard tests/e2e)
 
 test: unit integration
+
+# Everything CI runs: the suite plain and under sanitizers, then each
+# fuzz target for a short while.
+check:
+	$(MAKE) test
+	$(MAKE) check-asan
+	$(MAKE) fuzz FUZZ_SECONDS=20
 
 # The whole suite again with sanitizers, in separate build folders.
 check-asan:

@@ -2,6 +2,8 @@
 #ifndef FWPROXY_SANDBOX_H
 #define FWPROXY_SANDBOX_H
 
+#include <stddef.h>
+
 /* Switches to user and group (names; NULL keeps the current ones; group
  * NULL with a user means that user's primary group), dropping every
  * supplementary group, and checks that root cannot be regained. Returns 0,

@@ -15,15 +15,18 @@ static int tap_count, tap_failed;
 	tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
 static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5), unused));
 static int tap_is_int(long long got, long long want, const char *file,
                       int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__attribute__((format(printf, 5, 6), unused));
 static int tap_is_str(const char *got, const char *want, const char *file,
                       int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__attribute__((format(printf, 5, 6), unused));
 
 #include <stdarg.h>
+
+static void tap_vreport(int pass, const char *file, int line, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 4, 0)));
 
 static void tap_vreport(int pass, const char *file, int line, const char *fmt,
                         va_list ap)
@@ -76,6 +79,7 @@ static int tap_is_str(const char *got, const char *want, const char *file,
 }
 
 /* Prints the plan and returns the process exit status. */
+static int done(void) __attribute__((unused));
 static int done(void)
 {
 	printf("1..%d\n", tap_count);

@@ -1,0 +1,171 @@
+"""Turn the benchmark's measurements into one Markdown report: a table per
+section with every figure as a ratio to direct nginx and to the best peer,
+then the issue's targets checked against the same run."""
+
+PEERS = ("tinyproxy", "privoxy", "squid")
+RULE_PEER = "tinyproxy (regex)"
+DIRECT_RPS = "50 keep-alive: req/s"
+
+
+def fmt(value, unit):
+    if unit == "req/s":
+        return "{:,.0f} req/s".format(value)
+    if unit == "ms":
+        return "%.2f ms" % value if value < 100 else "%.0f ms" % value
+    if unit == "MB/s":
+        return "{:,.0f} MB/s".format(value)
+    if unit in ("MiB", "KiB"):
+        return "%.2f %s" % (value, unit) if value < 10 else "%.1f %s" % (value, unit)
+    return "%g %s" % (value, unit)
+
+
+def ratio(value, ref):
+    if ref is None or ref == 0:
+        return ""
+    return "%.2fx" % (value / ref)
+
+
+def best(rows, better):
+    vals = [r["value"] for r in rows]
+    if not vals:
+        return None
+    return max(vals) if better == "high" else min(vals)
+
+
+def table(header, rows):
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    right = [False] + [i >= 2 for i in range(1, len(header))]
+
+    def line(cells):
+        out = []
+        for c, w, r in zip(cells, widths, right):
+            out.append(str(c).rjust(w) if r else str(c).ljust(w))
+        return "| " + " | ".join(out) + " |"
+
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if r else ("-" * (w + 2))
+                         for w, r in zip(widths, right)) + "|"
+    return "\n".join([line(header), sep] + [line(r) for r in rows])
+
+
+def lookup(results, figure, subject):
+    for r in results:
+        if r["figure"] == figure and r["subject"] == subject:
+            return r["value"]
+    return None
+
+
+def section_table(results, section):
+    rows = [r for r in results if r["section"] == section]
+    figures = []
+    for r in rows:
+        if r["figure"] not in figures:
+            figures.append(r["figure"])
+    rules = section.startswith("Rule scaling")
+    header = ["figure", "subject", "value", "x direct", "x best peer"]
+    if rules:
+        header.append("x fewest rules")
+    out = []
+    for fig in figures:
+        group = [r for r in rows if r["figure"] == fig]
+        better = group[0]["better"]
+        if rules:
+            peers = [r for r in group if r["subject"] == RULE_PEER]
+            direct = lookup(results, DIRECT_RPS, "direct") if fig.endswith("req/s") else None
+        else:
+            peers = [r for r in group if r["subject"] in PEERS]
+            direct = lookup(results, fig, "direct")
+        ref_peer = best(peers, better)
+        for r in group:
+            cells = [fig, r["subject"], fmt(r["value"], r["unit"]),
+                     "" if r["subject"] == "direct" else ratio(r["value"], direct),
+                     "" if r["subject"] == "direct" else ratio(r["value"], ref_peer)]
+            if rules:
+                kind = fig.split(": ", 1)[1]
+                first = [x for x in rows if x["subject"] == r["subject"]
+                         and x["figure"].endswith(": " + kind)]
+                cells.append(ratio(r["value"], first[0]["value"]) if first else "")
+            out.append(cells)
+    return table(header, out)
+
+
+def targets(results):
+    """Issue 5's targets, each checked only where this run measured it."""
+    lines = []
+
+    def check(desc, ok):
+        lines.append("- %s %s" % ("met:" if ok else "NOT met:", desc))
+
+    def peer_best(fig, better):
+        vals = [lookup(results, fig, p) for p in PEERS]
+        vals = [v for v in vals if v is not None]
+        if not vals:
+            return None
+        return max(vals) if better == "high" else min(vals)
+
+    for load in ("50 keep-alive", "500 keep-alive", "no keep-alive, 50"):
+        fig = load + ": req/s"
+        fw = lookup(results, fig, "fwproxy")
+        if fw is None:
+            continue
+        bp = peer_best(fig, "high")
+        d = lookup(results, fig, "direct")
+        if bp:
+            check("%s: fwproxy %.0f req/s >= 2x best peer (%.0f)" % (load, fw, bp), fw >= 2 * bp)
+        if d:
+            check("%s: fwproxy %.0f req/s >= 0.5x direct (%.0f)" % (load, fw, d), fw >= 0.5 * d)
+        p99 = lookup(results, load + ": p99", "fwproxy")
+        bp99 = peer_best(load + ": p99", "low")
+        if p99 is not None and bp99 is not None:
+            check("%s: fwproxy p99 %.2f ms <= best peer's (%.2f ms)" % (load, p99, bp99),
+                  p99 <= bp99)
+    for fig in ("plain HTTP", "CONNECT tunnel"):
+        fw, d = lookup(results, fig, "fwproxy"), lookup(results, fig, "direct")
+        if fw is not None and d:
+            check("%s download: fwproxy %.0f MB/s >= 0.9x direct (%.0f)" % (fig, fw, d),
+                  fw >= 0.9 * d)
+    for subject in ("fwproxy (regex)", "fwproxy (domain)"):
+        rps = [(r["figure"], r["value"]) for r in results
+               if r["subject"] == subject and r["figure"].endswith("rules: req/s")]
+        if len(rps) >= 2 and rps[-1][0].startswith("100k"):
+            check("%s 100k rules: %.0f req/s >= 0.9x the %s figure (%.0f)" % (
+                subject, rps[-1][1], rps[0][0].split(":")[0], rps[0][1]),
+                rps[-1][1] >= 0.9 * rps[0][1])
+            up = lookup(results, "100k rules: start-up", subject)
+            rss = lookup(results, "100k rules: peak RSS", subject)
+            if up is not None:
+                check("%s 100k rules: start-up %.0f ms < 500 ms" % (subject, up), up < 500)
+            if rss is not None:
+                check("%s 100k rules: peak RSS %.1f MiB < 40 MiB" % (subject, rss), rss < 40)
+    idle = lookup(results, "idle RSS", "fwproxy")
+    if idle is not None:
+        check("idle fwproxy RSS %.2f MiB < 2 MiB" % idle, idle < 2)
+    per = lookup(results, "RSS per idle keep-alive", "fwproxy")
+    if per is not None:
+        check("fwproxy %.2f KiB per idle keep-alive connection < 16 KiB" % per, per < 16)
+    return lines
+
+
+def markdown(results, notes, machine, pinning, quick):
+    out = ["# fwproxy benchmark" + (" (quick smoke run, not for comparison)" if quick else ""),
+           "",
+           "Reproduce with `make bench` (or `bench/run%s`); see docs/benchmark.md." % (
+               " --quick" if quick else ""),
+           ""]
+    out += ["| machine | |", "|---|---|"] + ["| %s | %s |" % kv for kv in machine]
+    out += ["", pinning + ".", "",
+            "Ratios divide the value by direct nginx's and by the best peer's "
+            "(tinyproxy, privoxy, squid; for rule scaling, tinyproxy with the "
+            "same rules) in this same run. For latency and memory lower is "
+            "better, so a ratio under 1 is the better one there.", ""]
+    sections = []
+    for r in results:
+        if r["section"] not in sections:
+            sections.append(r["section"])
+    for s in sections:
+        out += ["## " + s, "", section_table(results, s), ""]
+    t = targets(results)
+    if t:
+        out += ["## Targets of issue 5", ""] + t + [""]
+    if notes:
+        out += ["## Notes", ""] + ["- " + n.replace("\n", " ") for n in notes] + [""]
+    return "\n".join(out)

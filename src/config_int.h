@@ -1,0 +1,29 @@
+/* Private to config.c and config_directives.c: the state of one parse. */
+#ifndef FWPROXY_CONFIG_INT_H
+#define FWPROXY_CONFIG_INT_H
+
+#include <stdarg.h>
+
+#include "config.h"
+
+struct config_parse {
+	struct config *cfg;
+	const char *file;
+	int line;
+	const char *directive; /* the table's spelling, for messages */
+	config_report_fn *report;
+	void *ctx;
+	int errors;
+	int saw_listen;
+};
+
+/* Reports a diagnostic at the current line; when a directive is being
+ * handled, the message is prefixed with its name and ": ". */
+void config_diag(struct config_parse *p, int is_error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Runs the handler of argv[0] on argv[1..argc-1]; reports every problem
+ * through config_diag. argc >= 1. */
+void config_directive_apply(struct config_parse *p, char **argv, int argc);
+
+#endif

@@ -1,0 +1,766 @@
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+/* Parsing scratch: a request is decided before the next one is read. */
+static struct http_request parsed_request;
+
+static void conn_progress(struct conn *c);
+static void client_event(struct event_source *src, uint32_t events);
+static void server_event(struct event_source *src, uint32_t events);
+
+static size_t head_buffer_size(const struct runtime *rt)
+{
+	size_t want = rt->limits.max_header_size + 1;
+	return want > CONN_BUF_SIZE ? want : CONN_BUF_SIZE;
+}
+
+const char *conn_addr_text(const struct sockaddr_storage *ss, char *buf,
+                           size_t size)
+{
+	uint8_t addr[16];
+
+	if (netaddr_from_sockaddr((const struct sockaddr *)ss, addr) == -1) {
+		str_copy(buf, "?", size);
+		return buf;
+	}
+	return netaddr_format(addr, buf, size);
+}
+
+void conn_accept(struct proxy *px, int fd, const struct sockaddr *peer)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	socklen_t len = sizeof(c->local);
+	int one = 1;
+
+	c->px = px;
+	c->client.fd = fd;
+	c->client.fn = client_event;
+	c->client.owner = c;
+	c->server.fd = -1;
+	c->server.fn = server_event;
+	c->server.owner = c;
+	netaddr_from_sockaddr(peer, c->client_addr);
+	netaddr_format(c->client_addr, c->client_ip, sizeof(c->client_ip));
+	getsockname(fd, (struct sockaddr *)&c->local, &len);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->phase = PHASE_HEAD;
+	c->deadline_ms = event_now_ms() + px->rt->cfg->header_timeout * 1000LL;
+	c->next = px->conns;
+	if (px->conns != NULL)
+		px->conns->prev = c;
+	px->conns = c;
+	px->n_conns++;
+	px->stats.connections++;
+	if (event_add(px->loop, &c->client, EPOLLIN | EPOLLRDHUP) == -1) {
+		conn_close(c);
+		return;
+	}
+	log_msg(LOG_LEVEL_CONNECT, "Connect (file descriptor %d): %s", fd,
+	        c->client_ip);
+}
+
+static void reset_request(struct conn *c)
+{
+	free(c->url);
+	free(c->request_line);
+	c->url = NULL;
+	c->request_line = NULL;
+	runtime_unref(c->rt);
+	c->rt = NULL;
+	c->method[0] = '\0';
+	c->host[0] = '\0';
+	c->is_connect = c->is_head = 0;
+	c->req_body = HTTP_BODY_NONE;
+	c->req_left = 0;
+	c->req_done = 0;
+	c->resp_body = HTTP_BODY_NONE;
+	c->resp_left = 0;
+	c->resp_head_sent = 0;
+	c->resp_status = 0;
+	c->server_keep_alive = 0;
+	c->bytes_up = c->bytes_down = 0;
+	c->rule_file = NULL;
+	c->rule_line = 0;
+	c->upstream = NULL;
+	c->server_reused = 0;
+	c->close_after_reply = 0;
+	c->sout.off = c->sout.len = 0;
+	c->sout_total = 0;
+}
+
+void conn_server_close(struct conn *c)
+{
+	if (c->server.fd == -1)
+		return;
+	event_remove(c->px->loop, &c->server);
+	close(c->server.fd);
+	c->server.fd = -1;
+	c->server_eof = 0;
+	c->sin.off = c->sin.len = 0;
+	c->sin_body = 0;
+}
+
+void conn_close(struct conn *c)
+{
+	struct proxy *px = c->px;
+
+	conn_dial_cancel(c);
+	conn_server_close(c);
+	event_remove(px->loop, &c->client);
+	close(c->client.fd);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		px->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	px->n_conns--;
+	reset_request(c);
+	buf_free(&c->cin);
+	buf_free(&c->cout);
+	buf_free(&c->sin);
+	buf_free(&c->sout);
+	free(c);
+}
+
+/* Unallocated buffers count as having room: they are allocated on read. */
+static int has_room(const struct buf *b)
+{
+	return b->data == NULL || buf_room(b) > 0;
+}
+
+void conn_update_events(struct conn *c)
+{
+	uint32_t cm = 0, sm = 0;
+	int client_out = c->cout.len > 0 || c->sin_body > 0;
+	int server_out = c->sout.len > 0 || c->cin_body > 0;
+
+	switch (c->phase) {
+	case PHASE_HEAD:
+		if (has_room(&c->cin))
+			cm |= EPOLLIN;
+		sm |= EPOLLIN; /* a kept server connection closing */
+		break;
+	case PHASE_DIAL:
+		sm = c->server.mask; /* the dialer owns it */
+		break;
+	case PHASE_EXCHANGE:
+		if (!c->req_done && !c->client_eof && has_room(&c->cin))
+			cm |= EPOLLIN;
+		if (has_room(&c->sin) && !c->server_eof)
+			sm |= EPOLLIN;
+		if (server_out)
+			sm |= EPOLLOUT;
+		break;
+	case PHASE_TUNNEL:
+		if (!c->client_eof && has_room(&c->cin))
+			cm |= EPOLLIN;
+		if (!c->server_eof && has_room(&c->sin))
+			sm |= EPOLLIN;
+		if (server_out)
+			sm |= EPOLLOUT;
+		break;
+	case PHASE_REPLY:
+		break;
+	}
+	if (client_out)
+		cm |= EPOLLOUT;
+	/* Hang-ups matter only while reading: a level-triggered EPOLLRDHUP
+	 * nobody reads would fire forever. */
+	if (cm & EPOLLIN)
+		cm |= EPOLLRDHUP;
+	if (sm & EPOLLIN)
+		sm |= EPOLLRDHUP;
+	event_modify(c->px->loop, &c->client, cm);
+	if (c->server.fd != -1)
+		event_modify(c->px->loop, &c->server, sm);
+}
+
+/* Reads what fits into b. Returns bytes read, 0 at end of stream, -1 on
+ * error, -2 when nothing is available now. */
+static ssize_t read_into(int fd, struct buf *b, size_t cap)
+{
+	ssize_t n;
+
+	buf_reserve(b, cap, cap / 4);
+	if (buf_room(b) == 0)
+		return -2;
+	n = read(fd, buf_tail(b), buf_room(b));
+	if (n > 0) {
+		b->len += (size_t)n;
+		return n;
+	}
+	if (n == 0)
+		return 0;
+	return errno == EAGAIN || errno == EINTR ? -2 : -1;
+}
+
+/* Writes head (pending bytes of b) and then body_len bytes at body.
+ * Returns bytes written (consumed from b first), or -1 on error. */
+static ssize_t write_two(int fd, struct buf *b, const char *body,
+                         size_t body_len)
+{
+	struct iovec iov[2];
+	int n = 0;
+	ssize_t w;
+
+	if (b->len > 0) {
+		iov[n].iov_base = b->data + b->off;
+		iov[n++].iov_len = b->len;
+	}
+	if (body_len > 0) {
+		iov[n].iov_base = (void *)body;
+		iov[n++].iov_len = body_len;
+	}
+	if (n == 0)
+		return 0;
+	w = writev(fd, iov, n);
+	if (w < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	return w;
+}
+
+/* Splits w written bytes between the buffer b and the body count. */
+static size_t take_written(struct buf *b, size_t w)
+{
+	size_t from_head = w < b->len ? w : b->len;
+
+	if (from_head > 0) {
+		b->off += from_head;
+		b->len -= from_head;
+	}
+	return w - from_head;
+}
+
+static int flush_to_server(struct conn *c)
+{
+	ssize_t w;
+	size_t body;
+
+	if (c->server.fd == -1 || (c->sout.len == 0 && c->cin_body == 0))
+		return 0;
+	w = write_two(c->server.fd, &c->sout,
+	              c->cin.data ? buf_head(&c->cin) : NULL, c->cin_body);
+	if (w < 0)
+		return -1;
+	body = take_written(&c->sout, (size_t)w);
+	if (body > 0) {
+		buf_consume(&c->cin, body);
+		c->cin_body -= body;
+		c->bytes_up += body;
+	}
+	return 0;
+}
+
+static int flush_to_client(struct conn *c)
+{
+	ssize_t w;
+	size_t body;
+
+	if (c->cout.len == 0 && c->sin_body == 0)
+		return 0;
+	w = write_two(c->client.fd, &c->cout,
+	              c->sin.data ? buf_head(&c->sin) : NULL, c->sin_body);
+	if (w < 0)
+		return -1;
+	body = take_written(&c->cout, (size_t)w);
+	if (c->cout.len == 0)
+		c->cout.off = 0;
+	if (body > 0) {
+		buf_consume(&c->sin, body);
+		c->sin_body -= body;
+		c->bytes_down += body;
+	}
+	return 0;
+}
+
+/* Marks how much of what the client sent belongs to the request body.
+ * Returns -1 on a malformed chunked body. */
+static int account_request_body(struct conn *c)
+{
+	size_t fresh = c->cin.len - c->cin_body, used;
+
+	if (c->phase == PHASE_TUNNEL) {
+		c->cin_body = c->cin.len;
+		return 0;
+	}
+	if (c->req_done || fresh == 0)
+		return 0;
+	if (c->req_body == HTTP_BODY_LENGTH) {
+		used = fresh < c->req_left ? fresh : (size_t)c->req_left;
+		c->req_left -= used;
+		c->cin_body += used;
+		if (c->req_left == 0)
+			c->req_done = 1;
+		return 0;
+	}
+	switch (http_chunked_feed(&c->req_chunked, buf_head(&c->cin) + c->cin_body,
+	                          fresh, &used)) {
+	case HTTP_CHUNKED_MORE:
+		c->cin_body += used;
+		return 0;
+	case HTTP_CHUNKED_DONE:
+		c->cin_body += used;
+		c->req_done = 1;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Same for what the server sent after the response head. Returns 1 when
+ * the response body is complete, 0 when more is due, -1 when malformed. */
+static int account_response_body(struct conn *c)
+{
+	size_t fresh = c->sin.len - c->sin_body, used;
+
+	if (c->phase == PHASE_TUNNEL) {
+		c->sin_body = c->sin.len;
+		return 0;
+	}
+	switch (c->resp_body) {
+	case HTTP_BODY_NONE:
+		return 1;
+	case HTTP_BODY_CLOSE:
+		c->sin_body = c->sin.len;
+		return c->server_eof;
+	case HTTP_BODY_LENGTH:
+		used = fresh < c->resp_left ? fresh : (size_t)c->resp_left;
+		c->resp_left -= used;
+		c->sin_body += used;
+		return c->resp_left == 0;
+	case HTTP_BODY_CHUNKED:
+		if (fresh == 0)
+			return c->resp_left == 1; /* DONE seen earlier */
+		switch (http_chunked_feed(&c->resp_chunked,
+		                          buf_head(&c->sin) + c->sin_body, fresh,
+		                          &used)) {
+		case HTTP_CHUNKED_MORE:
+			c->sin_body += used;
+			return 0;
+		case HTTP_CHUNKED_DONE:
+			c->sin_body += used;
+			c->resp_left = 1; /* remembers DONE */
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	return -1;
+}
+
+static void process_head(struct conn *c)
+{
+	struct http_request *req = &parsed_request;
+	const char *why = "malformed request";
+	enum http_parse r;
+
+	if (c->cin.len == 0) {
+		if (c->client_eof)
+			conn_close(c);
+		return;
+	}
+	if (c->rt == NULL)
+		c->rt = runtime_ref(c->px->rt);
+	r = http_parse_request(buf_head(&c->cin), c->cin.len, &c->rt->limits,
+	                       req, &why);
+	switch (r) {
+	case HTTP_PARSE_INCOMPLETE:
+		if (c->client_eof) {
+			conn_close(c);
+			return;
+		}
+		/* A started request must arrive within HeaderTimeout, however
+		 * slowly its bytes trickle in. */
+		if (c->started_ms == 0) {
+			c->started_ms = event_now_ms();
+			c->deadline_ms = c->started_ms +
+			                 c->rt->cfg->header_timeout * 1000LL;
+		}
+		conn_update_events(c);
+		return;
+	case HTTP_PARSE_DONE:
+		break;
+	case HTTP_PARSE_URI_TOO_LONG:
+		c->px->stats.errors++;
+		log_msg(LOG_LEVEL_WARNING, "Bad request from %s: %s",
+		        c->client_ip, why);
+		conn_reply_error(c, 414, "URI Too Long", why, 1);
+		return;
+	case HTTP_PARSE_TOO_LARGE:
+		c->px->stats.errors++;
+		log_msg(LOG_LEVEL_WARNING, "Bad request from %s: %s",
+		        c->client_ip, why);
+		conn_reply_error(c, 431, "Request Header Fields Too Large",
+		                 why, 1);
+		return;
+	case HTTP_PARSE_NOT_IMPLEMENTED:
+		c->px->stats.errors++;
+		log_msg(LOG_LEVEL_WARNING, "Bad request from %s: %s",
+		        c->client_ip, why);
+		conn_reply_error(c, 501, "Not Implemented", why, 1);
+		return;
+	default:
+		c->px->stats.errors++;
+		log_msg(LOG_LEVEL_WARNING, "Bad request from %s: %s",
+		        c->client_ip, why);
+		conn_reply_error(c, 400, "Bad Request", why, 1);
+		return;
+	}
+	if (c->started_ms == 0)
+		c->started_ms = event_now_ms();
+	c->px->stats.requests++;
+	conn_handle_request(c, req);
+}
+
+void conn_start_exchange(struct conn *c)
+{
+	c->phase = PHASE_EXCHANGE;
+	c->deadline_ms = event_now_ms() + c->rt->cfg->timeout * 1000LL;
+	if (c->req_body == HTTP_BODY_NONE)
+		c->req_done = 1;
+	else
+		http_chunked_init(&c->req_chunked);
+	if (account_request_body(c) == -1) {
+		conn_reply_error(c, 400, "Bad Request", "malformed chunked body",
+		                 1);
+		return;
+	}
+	conn_progress(c);
+}
+
+void conn_start_tunnel(struct conn *c)
+{
+	c->phase = PHASE_TUNNEL;
+	c->deadline_ms = event_now_ms() + c->rt->cfg->timeout * 1000LL;
+	c->cin_body = c->cin.len;
+	c->sin_body = c->sin.len;
+	conn_progress(c);
+}
+
+static void log_request(struct conn *c)
+{
+	char line[16];
+
+	snprintf(line, sizeof(line), "%d", c->rule_line);
+	log_msg(LOG_LEVEL_INFO,
+	        "Request %s \"%s %s\" %d up=%llu down=%llu %lldms rule=%s%s%s",
+	        c->client_ip, c->method, c->url ? c->url : "-",
+	        c->resp_status, (unsigned long long)c->bytes_up,
+	        (unsigned long long)c->bytes_down,
+	        (long long)(event_now_ms() - c->started_ms),
+	        c->rule_file ? c->rule_file : "default",
+	        c->rule_file ? ":" : "", c->rule_file ? line : "");
+}
+
+void conn_request_finished(struct conn *c)
+{
+	int keep_client = c->client_keep_alive && c->req_done &&
+	                  c->cin_body == 0 && !c->close_after_reply &&
+	                  !c->client_eof && !c->px->stopping &&
+	                  c->resp_body != HTTP_BODY_CLOSE;
+	int keep_server = c->server.fd != -1 && c->server_keep_alive &&
+	                  c->req_done && c->cin_body == 0 && c->sin.len == 0 &&
+	                  !c->server_eof && c->phase == PHASE_EXCHANGE;
+
+	if (c->url != NULL)
+		log_request(c);
+	if (!keep_server)
+		conn_server_close(c);
+	if (!keep_client) {
+		conn_close(c);
+		return;
+	}
+	reset_request(c);
+	c->phase = PHASE_HEAD;
+	c->started_ms = 0;
+	c->deadline_ms =
+		event_now_ms() + c->px->rt->cfg->keepalive_timeout * 1000LL;
+	buf_release_if_empty(&c->cin);
+	buf_release_if_empty(&c->cout);
+	buf_release_if_empty(&c->sin);
+	buf_release_if_empty(&c->sout);
+	if (c->cin.len > 0)
+		process_head(c);
+	else
+		conn_update_events(c);
+}
+
+/* Retries a request whose kept server connection turned out closed before
+ * it answered: the server may close an idle connection at any time. */
+static int retry_stale_server(struct conn *c)
+{
+	if (!c->server_reused || c->sin.len > 0 || c->resp_head_sent ||
+	    c->req_body != HTTP_BODY_NONE)
+		return 0;
+	conn_server_close(c);
+	c->server_reused = 0;
+	c->sout.off = 0;
+	c->sout.len = c->sout_total;
+	conn_dial(c);
+	return 1;
+}
+
+static void server_failed(struct conn *c, const char *why)
+{
+	if (retry_stale_server(c))
+		return;
+	conn_server_close(c);
+	if (!c->resp_head_sent) {
+		c->px->stats.errors++;
+		conn_reply_error(c, 502, "Bad Gateway", why, 1);
+		return;
+	}
+	log_msg(LOG_LEVEL_WARNING, "Server of %s: %s", c->host, why);
+	conn_close(c);
+}
+
+static void exchange_progress(struct conn *c)
+{
+	int r;
+
+	if (account_request_body(c) == -1) {
+		c->px->stats.errors++;
+		if (!c->resp_head_sent) {
+			conn_server_close(c);
+			conn_reply_error(c, 400, "Bad Request",
+			                 "malformed chunked body", 1);
+		} else {
+			conn_close(c);
+		}
+		return;
+	}
+	if (flush_to_server(c) == -1) {
+		server_failed(c, "cannot send to the server");
+		return;
+	}
+	if (!c->resp_head_sent) {
+		if (c->sin.len == 0) {
+			if (c->server_eof) {
+				server_failed(c, "the server closed the "
+				                 "connection without answering");
+				return;
+			}
+			if (c->client_eof && !c->req_done) {
+				conn_close(c);
+				return;
+			}
+			conn_update_events(c);
+			return;
+		}
+		if (conn_handle_response(c) == -1 || !c->resp_head_sent) {
+			return;
+		}
+		if (c->phase == PHASE_TUNNEL)
+			return;
+	}
+	r = account_response_body(c);
+	if (r == -1) {
+		log_msg(LOG_LEVEL_WARNING, "Malformed response body from %s",
+		        c->host);
+		c->server_keep_alive = 0;
+		c->close_after_reply = 1;
+		conn_server_close(c);
+		flush_to_client(c);
+		conn_close(c);
+		return;
+	}
+	if (flush_to_client(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	if (r == 1 && c->sin_body == 0 && c->cout.len == 0) {
+		conn_request_finished(c);
+		return;
+	}
+	if (r == 0 && c->server_eof && c->sin_body == 0) {
+		/* Truncated: the client must see the connection end. */
+		log_msg(LOG_LEVEL_WARNING, "Response from %s ended early",
+		        c->host);
+		conn_close(c);
+		return;
+	}
+	conn_update_events(c);
+}
+
+static void tunnel_progress(struct conn *c)
+{
+	c->cin_body = c->cin.len;
+	c->sin_body = c->sin.len;
+	if (flush_to_server(c) == -1 || flush_to_client(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	if (c->client_eof && c->cin_body == 0 && c->server.fd != -1)
+		shutdown(c->server.fd, SHUT_WR);
+	if (c->server_eof && c->sin_body == 0 && c->cout.len == 0)
+		shutdown(c->client.fd, SHUT_WR);
+	if (c->client_eof && c->server_eof && c->cin_body == 0 &&
+	    c->sin_body == 0 && c->cout.len == 0) {
+		c->resp_status = 200;
+		c->close_after_reply = 1;
+		conn_request_finished(c);
+		return;
+	}
+	conn_update_events(c);
+}
+
+static void reply_progress(struct conn *c)
+{
+	if (flush_to_client(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	if (c->cout.len == 0) {
+		conn_request_finished(c);
+		return;
+	}
+	conn_update_events(c);
+}
+
+static void conn_progress(struct conn *c)
+{
+	switch (c->phase) {
+	case PHASE_HEAD:
+		process_head(c);
+		break;
+	case PHASE_DIAL:
+		conn_update_events(c);
+		break;
+	case PHASE_EXCHANGE:
+		exchange_progress(c);
+		break;
+	case PHASE_TUNNEL:
+		tunnel_progress(c);
+		break;
+	case PHASE_REPLY:
+		reply_progress(c);
+		break;
+	}
+}
+
+void conn_send_reply(struct conn *c, int close_after)
+{
+	conn_dial_cancel(c);
+	c->phase = PHASE_REPLY;
+	c->close_after_reply = c->close_after_reply || close_after;
+	c->deadline_ms = event_now_ms() + c->px->rt->cfg->timeout * 1000LL;
+	c->sin_body = 0;
+	reply_progress(c);
+}
+
+static void client_event(struct event_source *src, uint32_t events)
+{
+	struct conn *c = src->owner;
+	size_t cap;
+	ssize_t n;
+
+	if (events & EPOLLOUT) {
+		if (flush_to_client(c) == -1) {
+			conn_close(c);
+			return;
+		}
+	}
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+	    (src->mask & EPOLLIN)) {
+		cap = c->rt ? head_buffer_size(c->rt) : head_buffer_size(c->px->rt);
+		n = read_into(c->client.fd, &c->cin, cap);
+		if (n == -1) {
+			conn_close(c);
+			return;
+		}
+		if (n == 0)
+			c->client_eof = 1;
+		if (n > 0 && c->phase != PHASE_HEAD)
+			c->deadline_ms =
+				event_now_ms() + c->rt->cfg->timeout * 1000LL;
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		conn_close(c);
+		return;
+	}
+	conn_progress(c);
+}
+
+static void server_event(struct event_source *src, uint32_t events)
+{
+	struct conn *c = src->owner;
+	ssize_t n;
+
+	if (c->phase == PHASE_DIAL) {
+		conn_dial_event(c, events);
+		return;
+	}
+	if (c->phase == PHASE_HEAD || c->phase == PHASE_REPLY) {
+		/* A kept connection said something or closed: drop it. */
+		conn_server_close(c);
+		conn_update_events(c);
+		return;
+	}
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+	    (src->mask & EPOLLIN)) {
+		n = read_into(c->server.fd, &c->sin, CONN_BUF_SIZE);
+		if (n == -1) {
+			if (c->phase == PHASE_TUNNEL) {
+				conn_close(c);
+				return;
+			}
+			c->server_eof = 1;
+		}
+		if (n == 0)
+			c->server_eof = 1;
+		if (n > 0)
+			c->deadline_ms =
+				event_now_ms() + c->rt->cfg->timeout * 1000LL;
+	} else if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLOUT)) {
+		c->server_eof = 1;
+	}
+	conn_progress(c);
+}
+
+void conn_check_deadline(struct conn *c, int64_t now)
+{
+	if (now < c->deadline_ms)
+		return;
+	switch (c->phase) {
+	case PHASE_HEAD:
+		if (c->cin.len > 0) {
+			log_msg(LOG_LEVEL_NOTICE,
+			        "Request head from %s not complete in time",
+			        c->client_ip);
+			conn_reply_error(c, 408, "Request Timeout",
+			                 "the request was not complete in time",
+			                 1);
+			return;
+		}
+		conn_close(c);
+		return;
+	case PHASE_DIAL:
+		conn_dial_event(c, 0);
+		return;
+	case PHASE_EXCHANGE:
+		if (!c->resp_head_sent) {
+			conn_server_close(c);
+			conn_reply_error(c, 504, "Gateway Timeout",
+			                 "the server did not answer in time", 1);
+			return;
+		}
+		conn_close(c);
+		return;
+	default:
+		conn_close(c);
+		return;
+	}
+}

@@ -1,0 +1,129 @@
+/* One client connection and, while it has one, its server connection.
+ * Private to the conn_*.c files and proxy.c. */
+#ifndef FWPROXY_CONN_H
+#define FWPROXY_CONN_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "proxy.h"
+
+#define CONN_BUF_SIZE 65536
+
+enum conn_phase {
+	PHASE_HEAD,     /* waiting for a request head */
+	PHASE_DIAL,     /* resolving, connecting, upstream handshake */
+	PHASE_EXCHANGE, /* forwarding a request and its response */
+	PHASE_TUNNEL,   /* CONNECT: bytes both ways */
+	PHASE_REPLY,    /* sending a reply of our own */
+};
+
+enum dial_step {
+	DIAL_RESOLVE,
+	DIAL_CONNECT,
+	DIAL_SOCKS4,
+	DIAL_SOCKS5_GREETING,
+	DIAL_SOCKS5_AUTH,
+	DIAL_SOCKS5_REQUEST,
+	DIAL_HTTP_CONNECT,
+};
+
+struct conn {
+	struct proxy *px;
+	struct conn *prev, *next;
+	struct event_source client;
+	struct event_source server;  /* fd -1 when none */
+	enum conn_phase phase;
+	int64_t deadline_ms;
+	int64_t started_ms;          /* of the current request */
+	uint8_t client_addr[16];
+	char client_ip[46];
+	struct sockaddr_storage local; /* the address the client reached */
+
+	struct buf cin;   /* from the client: [0, cin_body) is body to send */
+	struct buf sout;  /* to the server, before any body bytes */
+	struct buf sin;   /* from the server: [0, sin_body) is body to send */
+	struct buf cout;  /* to the client, before any body bytes */
+	size_t cin_body;
+	size_t sin_body;
+	int client_eof;
+	int server_eof;
+	int close_after_reply;
+
+	/* The request being served; rt is held for its lifetime. */
+	struct runtime *rt;
+	char method[24];
+	char host[HOSTNAME_MAX + 1];
+	uint16_t port;
+	char *url;            /* "http://host:port/path" or "host:port" */
+	char *request_line;   /* as received, for logs and error pages */
+	int is_connect;
+	int is_head;
+	int client_minor;
+	int client_keep_alive;
+	enum http_body req_body;
+	uint64_t req_left;
+	struct http_chunked req_chunked;
+	int req_done;         /* the whole request has been read */
+	enum http_body resp_body;
+	uint64_t resp_left;
+	struct http_chunked resp_chunked;
+	int resp_head_sent;
+	int resp_status;
+	int server_keep_alive;
+	uint64_t bytes_up, bytes_down;
+	const char *rule_file;
+	int rule_line;
+
+	/* Dialing. */
+	enum dial_step dial;
+	const struct upstream *upstream; /* NULL: direct */
+	struct resolve_query *dns;
+	struct resolve_result addrs;
+	int addr_next;
+	struct buf hs;        /* upstream handshake bytes to send */
+	char dial_error[128];
+	int dial_refused;     /* addresses refused by destination policy */
+	int dial_timed_out;
+
+	/* The open server connection's identity, for reuse. */
+	char server_key[HOSTNAME_MAX + 64];
+	int server_reused;    /* this request went over a kept connection */
+	size_t sout_total;    /* head length, to resend on a stale reuse */
+};
+
+/* conn.c */
+void conn_accept(struct proxy *px, int fd, const struct sockaddr *peer);
+void conn_close(struct conn *c);
+void conn_check_deadline(struct conn *c, int64_t now);
+void conn_update_events(struct conn *c);
+void conn_server_close(struct conn *c);
+void conn_start_exchange(struct conn *c);
+void conn_start_tunnel(struct conn *c);
+void conn_request_finished(struct conn *c);
+
+/* conn_request.c: decides a parsed request and builds the head for the
+ * server; replies itself when the request is refused. */
+void conn_handle_request(struct conn *c, struct http_request *req);
+
+/* conn_response.c: parses the response head in sin and sends the
+ * rewritten head to the client. 0 when more bytes are needed or the head
+ * was handled, -1 when the connection was closed or answered. */
+int conn_handle_response(struct conn *c);
+
+/* conn_dial.c */
+void conn_dial(struct conn *c);
+void conn_dial_event(struct conn *c, uint32_t events);
+void conn_dial_cancel(struct conn *c);
+
+/* reply.c: a reply of our own, then close or go on per close. */
+void conn_reply_error(struct conn *c, int status, const char *cause,
+                      const char *detail, int close);
+void conn_reply_stats(struct conn *c);
+void conn_send_reply(struct conn *c, int close);
+
+/* The URL-free text of addr. */
+const char *conn_addr_text(const struct sockaddr_storage *ss, char *buf,
+                           size_t size);
+
+#endif

@@ -1,0 +1,289 @@
+/* Deciding a request: who may ask, what the rules say, where it goes, and
+ * the head the server receives. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "conn.h"
+#include "log.h"
+#include "util.h"
+
+static void copy_slice(char *dst, size_t size, struct http_slice s)
+{
+	size_t n = s.n < size - 1 ? s.n : size - 1;
+
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
+/* Host as it goes into a Host header or URL: IPv6 literals in brackets,
+ * the port only when it is not the default. */
+static void format_authority(char *dst, size_t size, const char *host,
+                             uint16_t port, int always_port)
+{
+	int v6 = strchr(host, ':') != NULL;
+
+	if (always_port || port != 80)
+		snprintf(dst, size, "%s%s%s:%u", v6 ? "[" : "", host,
+		         v6 ? "]" : "", port);
+	else
+		snprintf(dst, size, "%s%s%s", v6 ? "[" : "", host,
+		         v6 ? "]" : "");
+}
+
+static void append_path(struct buf *b, struct http_slice path)
+{
+	if (path.n == 0 || path.p[0] != '/')
+		buf_append(b, "/", 1);
+	buf_append(b, path.p, path.n);
+}
+
+static char *make_url(const struct http_request *req, const char *authority)
+{
+	struct buf b = {0};
+	char *s;
+
+	if (req->is_connect) {
+		buf_append_str(&b, authority);
+	} else {
+		buf_append_str(&b, "http://");
+		buf_append_str(&b, authority);
+		append_path(&b, req->path);
+	}
+	s = xstrndup(buf_head(&b), b.len);
+	buf_free(&b);
+	return s;
+}
+
+static int authorized(const struct config *cfg, const struct http_request *req)
+{
+	const struct basic_auth *a;
+	const struct http_header *h = req->proxy_authorization;
+	const char *v;
+	size_t n;
+
+	if (cfg->basic_auth == NULL)
+		return 1;
+	if (h == NULL)
+		return 0;
+	v = h->value.p;
+	n = h->value.n;
+	if (n < 6 || ascii_casecmp_n(v, "basic ", 6) != 0)
+		return 0;
+	v += 6;
+	n -= 6;
+	while (n > 0 && *v == ' ') {
+		v++;
+		n--;
+	}
+	for (a = cfg->basic_auth; a != NULL; a = a->next)
+		if (strlen(a->encoded) == n && memcmp(a->encoded, v, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int anonymous_keeps(const struct config *cfg,
+                           const struct http_header *h)
+{
+	const struct string_list *s;
+
+	if (cfg->anonymous == NULL)
+		return 1;
+	for (s = cfg->anonymous; s != NULL; s = s->next)
+		if (http_header_is(h, s->value))
+			return 1;
+	return 0;
+}
+
+/* Fields the proxy writes itself or never forwards, whatever the client's
+ * Connection header says. */
+static int replaced_field(const struct http_header *h)
+{
+	return http_header_is(h, "Host") ||
+	       http_header_is(h, "Content-Length") ||
+	       http_header_is(h, "Transfer-Encoding") ||
+	       http_header_is(h, "Proxy-Authorization") ||
+	       http_header_is(h, "Proxy-Connection");
+}
+
+static void build_server_head(struct conn *c, const struct http_request *req,
+                              const char *authority)
+{
+	const struct config *cfg = c->rt->cfg;
+	struct buf *b = &c->sout;
+	const struct header_line *add;
+	size_t i;
+	int via_upstream = c->upstream != NULL && c->upstream->type == UPSTREAM_HTTP;
+
+	b->off = b->len = 0;
+	buf_append(b, req->method.p, req->method.n);
+	buf_append(b, " ", 1);
+	if (via_upstream) {
+		buf_append_str(b, "http://");
+		buf_append_str(b, authority);
+	}
+	append_path(b, req->path);
+	buf_printf(b, " HTTP/1.%d\r\nHost: %s\r\n", req->minor, authority);
+	for (i = 0; i < req->n_headers; i++) {
+		const struct http_header *h = &req->headers[i];
+		if (replaced_field(h) ||
+		    http_header_is_hop_by_hop(req->headers, req->n_headers, h) ||
+		    !anonymous_keeps(cfg, h))
+			continue;
+		buf_append(b, h->name.p, h->name.n);
+		buf_append(b, ": ", 2);
+		buf_append(b, h->value.p, h->value.n);
+		buf_append(b, "\r\n", 2);
+	}
+	if (req->body == HTTP_BODY_LENGTH)
+		buf_printf(b, "Content-Length: %llu\r\n",
+		           (unsigned long long)req->content_length);
+	else if (req->body == HTTP_BODY_CHUNKED)
+		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
+	if (req->minor == 0)
+		buf_append_str(b, "Connection: close\r\n");
+	if (!cfg->disable_via_header)
+		buf_printf(b, "Via: 1.%d %s (fwproxy/%s)\r\n", req->minor,
+		           cfg->via_proxy_name ? cfg->via_proxy_name
+		                               : c->px->hostname,
+		           FWPROXY_VERSION);
+	if (cfg->x_tinyproxy)
+		buf_printf(b, "X-Tinyproxy: %s\r\n", c->client_ip);
+	for (add = cfg->add_headers; add != NULL; add = add->next)
+		buf_printf(b, "%s: %s\r\n", add->name, add->value);
+	if (via_upstream && c->upstream->user != NULL) {
+		char *cred = base64_credentials(c->upstream->user,
+		                                c->upstream->pass);
+		buf_printf(b, "Proxy-Authorization: Basic %s\r\n", cred);
+		free(cred);
+	}
+	buf_append(b, "\r\n", 2);
+	c->sout_total = b->len;
+}
+
+static void note_refusal(struct conn *c, const struct filter_verdict *v)
+{
+	char rule[64];
+
+	if (v->line > 0)
+		snprintf(rule, sizeof(rule), "%s:%d", v->file, v->line);
+	else
+		str_copy(rule, "default", sizeof(rule));
+	log_msg(LOG_LEVEL_NOTICE,
+	        "Proxying refused on filtered domain \"%s\" (client %s, %s "
+	        "%s:%u, rule %s)",
+	        c->host, c->client_ip, c->method, c->host, c->port, rule);
+	proxy_note_refusal(c->px, c->client_ip, c->method, c->host, c->port);
+}
+
+static void server_key(struct conn *c, char *key, size_t size)
+{
+	const struct upstream *up = c->upstream;
+
+	if (up == NULL)
+		snprintf(key, size, "D %s %u", c->host, c->port);
+	else if (up->type == UPSTREAM_HTTP)
+		snprintf(key, size, "H %s %u", up->host, up->port);
+	else
+		snprintf(key, size, "S%d %s %u %s %u", (int)up->type, up->host,
+		         up->port, c->host, c->port);
+}
+
+void conn_handle_request(struct conn *c, struct http_request *req)
+{
+	const struct config *cfg = c->rt->cfg;
+	struct filter_verdict v;
+	char authority[HOSTNAME_MAX + 16];
+	char key[sizeof(c->server_key)];
+	const char *line_end;
+	uint8_t literal[16];
+	int is_literal;
+
+	copy_slice(c->method, sizeof(c->method), req->method);
+	str_copy(c->host, req->host, sizeof(c->host));
+	c->port = req->port;
+	c->is_connect = req->is_connect;
+	c->is_head = req->is_head;
+	c->client_minor = req->minor;
+	c->client_keep_alive = req->keep_alive;
+	c->req_body = req->body;
+	c->req_left = req->content_length;
+	c->req_done = 0;
+	c->cin_body = 0;
+	line_end = memchr(req->method.p, '\r', req->head_len);
+	c->request_line = xstrndup(req->method.p,
+	                           line_end ? (size_t)(line_end - req->method.p)
+	                                    : req->method.n);
+	format_authority(authority, sizeof(authority), c->host, c->port,
+	                 req->is_connect);
+	c->url = make_url(req, authority);
+	/* A refused request's body is not read: the connection closes. */
+	if (req->body != HTTP_BODY_NONE)
+		c->close_after_reply = 1;
+
+	if (!authorized(cfg, req)) {
+		buf_consume(&c->cin, req->head_len);
+		log_msg(LOG_LEVEL_NOTICE, "Proxy authentication required for %s",
+		        c->client_ip);
+		conn_reply_error(c, 407, "Proxy Authentication Required",
+		                 "this proxy needs a user name and password",
+		                 0);
+		return;
+	}
+	if (cfg->stat_host != NULL && strcmp(c->host, cfg->stat_host) == 0 &&
+	    !req->is_connect) {
+		buf_consume(&c->cin, req->head_len);
+		conn_reply_stats(c);
+		return;
+	}
+	if (req->is_connect && !config_connect_port_allowed(cfg, c->port)) {
+		buf_consume(&c->cin, req->head_len);
+		c->px->stats.refused++;
+		log_msg(LOG_LEVEL_NOTICE,
+		        "Refused CONNECT to %s:%u from %s: port not allowed by "
+		        "ConnectPort",
+		        c->host, c->port, c->client_ip);
+		conn_reply_error(c, 403, "Access violation",
+		                 "CONNECT to this port is not allowed", 0);
+		return;
+	}
+	filter_check(c->rt->filter, c->host, c->port, c->url, &v);
+	if (v.line > 0) {
+		c->rule_file = v.file;
+		c->rule_line = v.line;
+	}
+	if (!v.allowed) {
+		note_refusal(c, &v);
+		if (!cfg->filter_learn) {
+			buf_consume(&c->cin, req->head_len);
+			c->px->stats.refused++;
+			conn_reply_error(c, 403, "Filtered",
+			                 "the request was refused by the filter",
+			                 0);
+			return;
+		}
+	}
+	c->px->stats.allowed++;
+	is_literal = hostname_ip_literal(c->host, literal);
+	c->upstream = config_upstream_for(cfg, c->host,
+	                                  is_literal ? literal : NULL);
+	if (c->upstream != NULL && c->upstream->type == UPSTREAM_NONE)
+		c->upstream = NULL;
+	c->close_after_reply = 0;
+
+	if (!req->is_connect)
+		build_server_head(c, req, authority);
+	buf_consume(&c->cin, req->head_len);
+
+	server_key(c, key, sizeof(key));
+	if (c->server.fd != -1 && !req->is_connect &&
+	    strcmp(key, c->server_key) == 0) {
+		c->server_reused = 1;
+		conn_start_exchange(c);
+		return;
+	}
+	conn_server_close(c);
+	str_copy(c->server_key, key, sizeof(c->server_key));
+	conn_dial(c);
+}

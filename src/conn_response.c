@@ -1,0 +1,133 @@
+/* The server's answer: its head checked and rewritten for the client. */
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "util.h"
+
+/* Parsing scratch, as for requests. */
+static struct http_response parsed_response;
+
+static int replaced_field(const struct http_header *h)
+{
+	return http_header_is(h, "Content-Length") ||
+	       http_header_is(h, "Transfer-Encoding") ||
+	       http_header_is(h, "Proxy-Connection");
+}
+
+static void build_client_head(struct conn *c, const struct http_response *r,
+                              int keep_client)
+{
+	const struct config *cfg = c->rt->cfg;
+	struct buf *b = &c->cout;
+	size_t i;
+
+	buf_printf(b, "HTTP/1.1 %03d ", r->status);
+	buf_append(b, r->reason.p, r->reason.n);
+	buf_append(b, "\r\n", 2);
+	for (i = 0; i < r->n_headers; i++) {
+		const struct http_header *h = &r->headers[i];
+		if (replaced_field(h) ||
+		    http_header_is_hop_by_hop(r->headers, r->n_headers, h))
+			continue;
+		buf_append(b, h->name.p, h->name.n);
+		buf_append(b, ": ", 2);
+		buf_append(b, h->value.p, h->value.n);
+		buf_append(b, "\r\n", 2);
+	}
+	if (r->body == HTTP_BODY_LENGTH ||
+	    (r->body == HTTP_BODY_NONE && c->is_head)) {
+		/* HEAD answers keep the length the GET would have. */
+		for (i = 0; i < r->n_headers; i++)
+			if (http_header_is(&r->headers[i], "Content-Length"))
+				break;
+		if (r->body == HTTP_BODY_LENGTH)
+			buf_printf(b, "Content-Length: %llu\r\n",
+			           (unsigned long long)r->content_length);
+		else if (i < r->n_headers)
+			buf_printf(b, "Content-Length: %.*s\r\n",
+			           (int)r->headers[i].value.n,
+			           r->headers[i].value.p);
+	} else if (r->body == HTTP_BODY_CHUNKED) {
+		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
+	}
+	if (r->status >= 200) {
+		if (!keep_client)
+			buf_append_str(b, "Connection: close\r\n");
+		else if (c->client_minor == 0)
+			buf_append_str(b, "Connection: keep-alive\r\n");
+	}
+	if (!cfg->disable_via_header)
+		buf_printf(b, "Via: 1.%d %s (fwproxy/%s)\r\n", r->minor,
+		           cfg->via_proxy_name ? cfg->via_proxy_name
+		                               : c->px->hostname,
+		           FWPROXY_VERSION);
+	buf_append(b, "\r\n", 2);
+}
+
+int conn_handle_response(struct conn *c)
+{
+	struct http_response *r = &parsed_response;
+	const char *why = "malformed response";
+	enum http_parse p;
+	int keep_client;
+
+	for (;;) {
+		p = http_parse_response(buf_head(&c->sin), c->sin.len,
+		                        &c->rt->limits, c->is_head, 0, r, &why);
+		if (p == HTTP_PARSE_INCOMPLETE) {
+			if (c->server_eof) {
+				why = "the server closed the connection in "
+				      "the response head";
+				break;
+			}
+			if (buf_room(&c->sin) == 0) {
+				why = "response head too large";
+				break;
+			}
+			conn_update_events(c);
+			return 0;
+		}
+		if (p != HTTP_PARSE_DONE)
+			break;
+		if (r->status == 101) {
+			why = "the server switched protocols unasked";
+			break;
+		}
+		if (r->status >= 100 && r->status < 200) {
+			/* Interim answers go on to 1.1 clients only. */
+			if (c->client_minor == 1)
+				build_client_head(c, r, 1);
+			buf_consume(&c->sin, r->head_len);
+			if (c->sin.len == 0) {
+				conn_update_events(c);
+				return 0;
+			}
+			continue;
+		}
+		c->resp_status = r->status;
+		c->resp_body = r->body;
+		c->resp_left = r->content_length;
+		c->server_keep_alive = r->keep_alive;
+		if (r->body == HTTP_BODY_CHUNKED) {
+			http_chunked_init(&c->resp_chunked);
+			c->resp_left = 0;
+		}
+		keep_client = c->client_keep_alive && r->body != HTTP_BODY_CLOSE &&
+		              !c->px->stopping;
+		if (!keep_client)
+			c->close_after_reply = 1;
+		build_client_head(c, r, keep_client);
+		buf_consume(&c->sin, r->head_len);
+		c->sin_body = 0;
+		c->resp_head_sent = 1;
+		return 0;
+	}
+	log_msg(LOG_LEVEL_WARNING, "Bad response from %s for %s: %s", c->host,
+	        c->client_ip, why);
+	c->px->stats.errors++;
+	conn_server_close(c);
+	c->cout.off = c->cout.len = 0;
+	conn_reply_error(c, 502, "Bad Gateway", why, 1);
+	return -1;
+}

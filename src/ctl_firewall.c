@@ -1,0 +1,92 @@
+#include "ctl_firewall.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *ctl_firewall_init(struct ctl_firewall *fw, const char *kind,
+                              int dry_run)
+{
+	int nft;
+
+	memset(fw, 0, sizeof(*fw));
+	fw->dry_run = dry_run;
+	if (strcmp(kind, "none") == 0) {
+		fw->kind = CTL_FW_NONE;
+		return NULL;
+	}
+	if (strcmp(kind, "nft") == 0 || strcmp(kind, "nftables") == 0) {
+		fw->kind = CTL_FW_NFT;
+		return ctl_nft_detect(fw) == 0 ? NULL : "nft does not work";
+	}
+	if (strcmp(kind, "iptables") == 0) {
+		fw->kind = CTL_FW_IPT;
+		return ctl_ipt_detect() == 0 ? NULL : "iptables does not work";
+	}
+	if (strcmp(kind, "auto") != 0)
+		return "unknown firewall backend (nft, iptables, none)";
+	fw->kind = CTL_FW_NFT;
+	nft = ctl_nft_detect(fw) == 0;
+	if (nft && fw->qubes)
+		return NULL;
+	if (ctl_ipt_detect() == 0) {
+		fw->kind = CTL_FW_IPT;
+		return NULL;
+	}
+	if (nft)
+		return NULL;
+	return "neither nft nor iptables works (use --firewall none)";
+}
+
+int ctl_firewall_set(struct ctl_firewall *fw, const char *name,
+                     const struct ctl_fw_rule *rule, int *changed)
+{
+	switch (fw->kind) {
+	case CTL_FW_NFT:
+		return ctl_nft_set(fw, name, rule, changed);
+	case CTL_FW_IPT:
+		return ctl_ipt_set(fw, name, rule, changed);
+	case CTL_FW_NONE:
+		break;
+	}
+	return 0;
+}
+
+int ctl_firewall_list(struct ctl_firewall *fw, struct ctl_fw_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (fw->kind) {
+	case CTL_FW_NFT:
+		return ctl_nft_list(fw, out);
+	case CTL_FW_IPT:
+		return ctl_ipt_list(fw, out);
+	case CTL_FW_NONE:
+		break;
+	}
+	return 0;
+}
+
+void ctl_fw_list_add(struct ctl_fw_list *l, const char *name, const char *text,
+                     size_t text_len, long handle)
+{
+	l->v = xrealloc(l->v, (l->count + 1) * sizeof(*l->v));
+	l->v[l->count].name = xstrdup(name);
+	l->v[l->count].text = xstrndup(text, text_len);
+	l->v[l->count].handle = handle;
+	l->count++;
+}
+
+void ctl_fw_list_free(struct ctl_fw_list *l)
+{
+	size_t i;
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->count; i++) {
+		free(l->v[i].name);
+		free(l->v[i].text);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->count = 0;
+}

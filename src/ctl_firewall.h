@@ -1,0 +1,90 @@
+/* The firewall rules fwproxyctl owns: one accept rule per running proxy,
+ * admitting exactly that VM's address on its interface to the proxy port,
+ * tagged with the comment "fwproxy:NAME" so that exactly these rules are
+ * found and removed again. Backends: nftables (ctl_firewall_nft.c),
+ * iptables (ctl_firewall_ipt.c), none. */
+#ifndef FWPROXY_CTL_FIREWALL_H
+#define FWPROXY_CTL_FIREWALL_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTL_FW_TAG      "fwproxy:"
+#define CTL_FW_TABLE    "fwproxy" /* nft: our own table without Qubes */
+#define CTL_FW_RULE_MAX 512
+
+enum ctl_fw_kind {
+	CTL_FW_NONE,
+	CTL_FW_NFT,
+	CTL_FW_IPT,
+};
+
+struct ctl_fw_rule {
+	const char *name;
+	const char *iface;
+	struct in_addr vm; /* source */
+	struct in_addr gw; /* destination, the proxy's address */
+	uint16_t port;
+};
+
+/* One tagged rule found in the ruleset. */
+struct ctl_fw_entry {
+	char *name;  /* after the tag */
+	char *text;  /* the rule as listed, without handle */
+	long handle; /* nft only */
+};
+
+struct ctl_fw_list {
+	struct ctl_fw_entry *v;
+	size_t count;
+};
+
+struct ctl_firewall {
+	enum ctl_fw_kind kind;
+	int dry_run;    /* print commands instead of running them */
+	int qubes;      /* nft: table ip qubes with chain custom-input exists */
+	char table[64]; /* nft: "ip qubes" or "ip fwproxy" */
+	char chain[64]; /* nft: "custom-input" or "input" */
+};
+
+/* Chooses the backend: "nft", "iptables", "none", or "auto" (nftables
+ * where Qubes' nft ruleset or no iptables exists, else iptables). Returns
+ * NULL or a constant error message. */
+const char *ctl_firewall_init(struct ctl_firewall *fw, const char *kind,
+                              int dry_run);
+
+/* Makes the rules tagged for name exactly rule (none when rule is NULL).
+ * *changed is set to 1 when the ruleset had to change. Returns 0 or -1
+ * (message on stderr). */
+int ctl_firewall_set(struct ctl_firewall *fw, const char *name,
+                     const struct ctl_fw_rule *rule, int *changed);
+
+/* Every tagged rule in the ruleset into *out (ctl_fw_list_free). Returns
+ * 0 or -1. */
+int ctl_firewall_list(struct ctl_firewall *fw, struct ctl_fw_list *out);
+
+void ctl_fw_list_free(struct ctl_fw_list *l);
+
+/* Appends an entry (the list owns copies). */
+void ctl_fw_list_add(struct ctl_fw_list *l, const char *name, const char *text,
+                     size_t text_len, long handle);
+
+/* nftables backend, pure parts. The rule as "nft list" prints it. */
+void ctl_nft_rule_text(const struct ctl_fw_rule *r, char *out, size_t len);
+/* Parses "nft -a list chain ..." output into l. Returns 0 or -1. */
+int ctl_nft_parse(const char *text, struct ctl_fw_list *l);
+int ctl_nft_detect(struct ctl_firewall *fw);
+int ctl_nft_list(struct ctl_firewall *fw, struct ctl_fw_list *out);
+int ctl_nft_set(struct ctl_firewall *fw, const char *name,
+                const struct ctl_fw_rule *rule, int *changed);
+
+/* iptables backend: the rule as "iptables -S INPUT" prints it. */
+void ctl_ipt_rule_text(const struct ctl_fw_rule *r, char *out, size_t len);
+int ctl_ipt_parse(const char *text, struct ctl_fw_list *l);
+int ctl_ipt_detect(void);
+int ctl_ipt_list(struct ctl_firewall *fw, struct ctl_fw_list *out);
+int ctl_ipt_set(struct ctl_firewall *fw, const char *name,
+                const struct ctl_fw_rule *rule, int *changed);
+
+#endif

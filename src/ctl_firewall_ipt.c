@@ -1,0 +1,150 @@
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_exec.h"
+#include "ctl_firewall.h"
+#include "util.h"
+
+#define IPT_ARGS_MAX 40
+
+void ctl_ipt_rule_text(const struct ctl_fw_rule *r, char *out, size_t len)
+{
+	char vm[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
+	inet_ntop(AF_INET, &r->gw, gw, sizeof(gw));
+	snprintf(out, len,
+	         "-A INPUT -s %s/32 -d %s/32 -i %s -p tcp -m tcp --dport %u "
+	         "-m comment --comment \"" CTL_FW_TAG "%s\" -j ACCEPT",
+	         vm, gw, r->iface, (unsigned)r->port, r->name);
+}
+
+int ctl_ipt_parse(const char *text, struct ctl_fw_list *l)
+{
+	/* iptables -S quotes the comment (it holds a colon). */
+	static const char tag[] = "--comment \"" CTL_FW_TAG;
+	const char *p = text;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		const char *t, *s = p;
+		char line[CTL_FW_RULE_MAX], name[128];
+		size_t n;
+
+		p = eol ? eol + 1 : end;
+		n = (size_t)(end - s);
+		if (n >= sizeof(line) || n < 9 || strncmp(s, "-A INPUT ", 9))
+			continue;
+		memcpy(line, s, n);
+		line[n] = '\0';
+		t = strstr(line, tag);
+		if (t == NULL)
+			continue;
+		t += sizeof(tag) - 1;
+		n = strcspn(t, "\" ");
+		if (n == 0 || n >= sizeof(name))
+			return -1;
+		memcpy(name, t, n);
+		name[n] = '\0';
+		ctl_fw_list_add(l, name, line, strlen(line), 0);
+	}
+	return 0;
+}
+
+int ctl_ipt_detect(void)
+{
+	char *const argv[] = {"iptables", "-w", "-S", "INPUT", NULL};
+	char *out = NULL;
+	int rc = ctl_exec(argv, NULL, &out, 1);
+	free(out);
+	return rc == 0 ? 0 : -1;
+}
+
+int ctl_ipt_list(struct ctl_firewall *fw, struct ctl_fw_list *out)
+{
+	char *const argv[] = {"iptables", "-w", "-S", "INPUT", NULL};
+	char *text = NULL;
+
+	(void)fw;
+	memset(out, 0, sizeof(*out));
+	if (ctl_exec(argv, NULL, &text, 0) != 0 ||
+	    ctl_ipt_parse(text, out) != 0) {
+		fprintf(stderr, "fwproxyctl: iptables -S INPUT failed\n");
+		free(text);
+		ctl_fw_list_free(out);
+		return -1;
+	}
+	free(text);
+	return 0;
+}
+
+/* Runs iptables with the rule text (which starts with "-A INPUT"), its
+ * first word replaced by op; rule text never holds quoted spaces since
+ * names and interfaces have none. */
+static int run_rule(struct ctl_firewall *fw, const char *op, const char *text,
+                    const char *pos)
+{
+	char buf[CTL_FW_RULE_MAX], *argv[IPT_ARGS_MAX], *save = NULL, *w;
+	size_t n = 0, i;
+
+	str_copy(buf, text + 3, sizeof(buf));
+	argv[n++] = "iptables";
+	argv[n++] = "-w";
+	argv[n++] = (char *)op;
+	for (w = strtok_r(buf, " ", &save); w && n < IPT_ARGS_MAX - 2;
+	     w = strtok_r(NULL, " ", &save)) {
+		size_t len = strlen(w);
+		if (len >= 2 && w[0] == '"' && w[len - 1] == '"') {
+			w[len - 1] = '\0';
+			w++;
+		}
+		argv[n++] = w;
+		if (n == 4 && pos != NULL)
+			argv[n++] = (char *)pos;
+	}
+	argv[n] = NULL;
+	if (fw->dry_run) {
+		for (i = 0; i < n; i++)
+			printf("%s%s", i ? " " : "", argv[i]);
+		printf("\n");
+		return 0;
+	}
+	return ctl_exec(argv, NULL, NULL, 0) == 0 ? 0 : -1;
+}
+
+int ctl_ipt_set(struct ctl_firewall *fw, const char *name,
+                const struct ctl_fw_rule *rule, int *changed)
+{
+	char want[CTL_FW_RULE_MAX];
+	struct ctl_fw_list l;
+	int keep = 0, rc = 0;
+	size_t i;
+
+	if (ctl_ipt_list(fw, &l) != 0)
+		return -1;
+	if (rule != NULL)
+		ctl_ipt_rule_text(rule, want, sizeof(want));
+	for (i = 0; i < l.count; i++) {
+		if (strcmp(l.v[i].name, name) != 0)
+			continue;
+		if (rule != NULL && !keep && strcmp(l.v[i].text, want) == 0) {
+			keep = 1;
+			continue;
+		}
+		*changed = 1;
+		if (run_rule(fw, "-D", l.v[i].text, NULL) != 0)
+			rc = -1;
+	}
+	if (rule != NULL && !keep) {
+		*changed = 1;
+		if (run_rule(fw, "-I", want, "1") != 0)
+			rc = -1;
+	}
+	if (rc != 0)
+		fprintf(stderr, "fwproxyctl: iptables failed for %s\n", name);
+	ctl_fw_list_free(&l);
+	return rc;
+}

@@ -1,0 +1,502 @@
+#include "ctl_instance.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl_exec.h"
+#include "ctl_proc.h"
+#include "ctl_template.h"
+#include "util.h"
+
+#define FILE_MAX        (16 << 20)
+#define START_CHECK_MS  300
+#define STOP_TIMEOUT_MS 5000
+
+char *ctl_instance_path(const struct ctl *c, const char *name, const char *file)
+{
+	size_t n =
+	    strlen(c->run_dir) + strlen(name) + 3 + (file ? strlen(file) : 0);
+	char *p = xmalloc(n);
+
+	if (file)
+		snprintf(p, n, "%s/%s/%s", c->run_dir, name, file);
+	else
+		snprintf(p, n, "%s/%s", c->run_dir, name);
+	return p;
+}
+
+/* The whole file, or NULL. */
+static char *slurp(const char *path)
+{
+	size_t len = 0, cap = 4096;
+	char *buf;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	for (;;) {
+		if (len + 1 == cap) {
+			if (cap >= FILE_MAX)
+				break;
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Writes text to path through a temporary file and rename, so that the
+ * proxy never reads half a file. */
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+	size_t n = strlen(path) + 8, len = strlen(text);
+	char *tmp = xmalloc(n);
+	int fd, rc = -1;
+
+	snprintf(tmp, n, "%s.new", path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		goto done;
+	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) != 0 ||
+	    close(fd) != 0) {
+		unlink(tmp);
+		goto done;
+	}
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (rc != 0)
+		fprintf(stderr, "fwproxyctl: %s: %s\n", path, strerror(errno));
+	free(tmp);
+	return rc;
+}
+
+void ctl_instance_state(const struct ctl *c, const struct ctl_vm_rules *vm,
+                        struct ctl_vm_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->iface = ctl_routes_iface(c->routes, vm->ip);
+	if (st->iface != NULL)
+		st->has_gw = ctl_iface_addr(st->iface, &st->gw) == 0;
+	st->pid = ctl_instance_pid(c, vm->name);
+}
+
+pid_t ctl_instance_pid(const struct ctl *c, const char *name)
+{
+	char *pidfile = ctl_instance_path(c, name, "pid");
+	char *config = ctl_instance_path(c, name, "config");
+	pid_t pid = ctl_proc_read_pid(pidfile);
+
+	if (pid != 0 && !ctl_proc_is_ours(pid, config))
+		pid = 0;
+	free(pidfile);
+	free(config);
+	return pid;
+}
+
+/* The rendered config for vm in state st, or NULL (message printed). */
+static char *render(const struct ctl *c, const struct ctl_vm_rules *vm,
+                    const struct ctl_vm_state *st)
+{
+	struct ctl_template_vars v;
+	char port[8], gw[INET_ADDRSTRLEN], err[256], *out;
+	char *log = ctl_instance_path(c, vm->name, "log");
+	char *pid = ctl_instance_path(c, vm->name, "pid");
+	char *rules = ctl_instance_path(c, vm->name, "rules");
+	char *dir = ctl_instance_path(c, vm->name, NULL);
+
+	snprintf(port, sizeof(port), "%u", (unsigned)c->port);
+	inet_ntop(AF_INET, &st->gw, gw, sizeof(gw));
+	v.port = port;
+	v.vm_ip = vm->ip_text;
+	v.bind_ip = gw;
+	v.log_file = log;
+	v.pid_file = pid;
+	v.rules_file = rules;
+	v.name = vm->name;
+	v.iface = st->iface;
+	v.run_dir = dir;
+	out = ctl_template_render(c->template_text, &v, err, sizeof(err));
+	if (out == NULL)
+		fprintf(stderr, "fwproxyctl: template %s: %s\n",
+		        c->rd->template_path ? c->rd->template_path
+		                             : "(built-in)",
+		        err);
+	free(log);
+	free(pid);
+	free(rules);
+	free(dir);
+	return out;
+}
+
+static int firewall(struct ctl *c, const struct ctl_vm_rules *vm,
+                    const struct ctl_vm_state *st, int on)
+{
+	struct ctl_fw_rule r;
+	int changed = 0, rc;
+
+	r.name = vm->name;
+	r.iface = st->iface;
+	r.vm = vm->ip;
+	r.gw = st->gw;
+	r.port = c->port;
+	rc = ctl_firewall_set(&c->fw, vm->name, on ? &r : NULL, &changed);
+	if (changed) {
+		c->changes++;
+		printf("%s: firewall rule %s\n", vm->name,
+		       on ? "added" : "removed");
+	}
+	return rc;
+}
+
+/* The log file belongs to the template's User so that the proxy can write
+ * it after dropping root; everything else in the run directory is root's. */
+static void own_log(const char *config, const char *log)
+{
+	char user[128], group[128];
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid;
+	int fd;
+
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+	          0640);
+	if (fd < 0)
+		return;
+	if (ctl_template_directive(config, "User", user, sizeof(user)) == 0 &&
+	    (pw = getpwnam(user)) != NULL) {
+		gid = pw->pw_gid;
+		if (ctl_template_directive(config, "Group", group,
+		                           sizeof(group)) == 0 &&
+		    (gr = getgrnam(group)) != NULL)
+			gid = gr->gr_gid;
+		if (fchown(fd, pw->pw_uid, gid) != 0)
+			fprintf(stderr, "fwproxyctl: chown %s: %s\n", log,
+			        strerror(errno));
+	}
+	close(fd);
+}
+
+static int check_config(const struct ctl *c, const char *config)
+{
+	char *const argv[] = {(char *)c->fwproxy_bin, "-t", "-c",
+	                      (char *)config, NULL};
+	return ctl_exec(argv, NULL, NULL, 0) == 0 ? 0 : -1;
+}
+
+/* Writes rules copy and config; on failure of the check the previous
+ * files come back. */
+static int install_files(const struct ctl *c, const struct ctl_vm_rules *vm,
+                         const char *config_text, const char *rules_text)
+{
+	char *config = ctl_instance_path(c, vm->name, "config");
+	char *rules = ctl_instance_path(c, vm->name, "rules");
+	char *old_config = slurp(config), *old_rules = slurp(rules);
+	int rc = -1;
+
+	if (write_file(rules, rules_text, 0644) != 0 ||
+	    write_file(config, config_text, 0644) != 0)
+		goto done;
+	if (check_config(c, config) != 0) {
+		fprintf(stderr, "fwproxyctl: %s: rejected by %s -t\n", vm->name,
+		        c->fwproxy_bin);
+		if (old_rules)
+			write_file(rules, old_rules, 0644);
+		if (old_config)
+			write_file(config, old_config, 0644);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(config);
+	free(rules);
+	free(old_config);
+	free(old_rules);
+	return rc;
+}
+
+static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
+                 const struct ctl_vm_state *st, const char *config_text,
+                 const char *rules_text)
+{
+	char *dir = ctl_instance_path(c, vm->name, NULL);
+	char *config = ctl_instance_path(c, vm->name, "config");
+	char *pidfile = ctl_instance_path(c, vm->name, "pid");
+	char *log = ctl_instance_path(c, vm->name, "log");
+	pid_t pid = 0, stale = ctl_proc_read_pid(pidfile);
+	int fd = -1, rc = -1;
+
+	if (c->dry_run) {
+		printf("%s: would start %s -d -c %s on %s:%u via %s\n",
+		       vm->name, c->fwproxy_bin, config, inet_ntoa(st->gw),
+		       (unsigned)c->port, st->iface);
+		c->changes++;
+		rc = firewall(c, vm, st, 1);
+		goto done;
+	}
+	if (stale != 0) {
+		/* A worker may outlive a killed parent and still hold the
+		 * socket. */
+		ctl_proc_kill_leftovers(stale, config);
+		unlink(pidfile);
+	}
+	if (mkdir(c->run_dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "fwproxyctl: %s: %s\n", c->run_dir,
+		        strerror(errno));
+		goto done;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "fwproxyctl: %s: %s\n", dir, strerror(errno));
+		goto done;
+	}
+	if (chmod(dir, 0755) != 0)
+		goto done;
+	own_log(config_text, log);
+	if (install_files(c, vm, config_text, rules_text) != 0)
+		goto done;
+	fd = ctl_proc_listen(st->iface, st->gw, c->port);
+	if (fd < 0) {
+		fprintf(stderr, "fwproxyctl: %s: listen on %s:%u (%s): %s\n",
+		        vm->name, inet_ntoa(st->gw), (unsigned)c->port,
+		        st->iface, strerror(errno));
+		goto done;
+	}
+	pid = ctl_proc_spawn(c->fwproxy_bin, config, fd, log);
+	close(fd);
+	if (pid < 0) {
+		fprintf(stderr, "fwproxyctl: fork: %s\n", strerror(errno));
+		goto done;
+	}
+	if (!ctl_proc_alive_after(pid, START_CHECK_MS)) {
+		fprintf(stderr,
+		        "fwproxyctl: %s: fwproxy exited at once, see %s\n",
+		        vm->name, log);
+		pid = 0;
+		goto done;
+	}
+	if (ctl_proc_write_pid(pidfile, pid) != 0) {
+		fprintf(stderr, "fwproxyctl: %s: %s\n", pidfile,
+		        strerror(errno));
+		goto done;
+	}
+	c->changes++;
+	printf("%s: started (pid %ld) on %s:%u via %s\n", vm->name, (long)pid,
+	       inet_ntoa(st->gw), (unsigned)c->port, st->iface);
+	rc = firewall(c, vm, st, 1);
+done:
+	if (rc != 0 && !c->dry_run) {
+		int changed = 0;
+		if (pid > 0)
+			ctl_proc_stop(pid, config, STOP_TIMEOUT_MS);
+		unlink(pidfile);
+		ctl_firewall_set(&c->fw, vm->name, NULL, &changed);
+	}
+	free(dir);
+	free(config);
+	free(pidfile);
+	free(log);
+	return rc;
+}
+
+static int stop_process(struct ctl *c, const char *name)
+{
+	char *pidfile = ctl_instance_path(c, name, "pid");
+	char *config = ctl_instance_path(c, name, "config");
+	pid_t pid = ctl_proc_read_pid(pidfile);
+	int rc = 0;
+
+	if (pid != 0 && ctl_proc_is_ours(pid, config)) {
+		c->changes++;
+		if (c->dry_run) {
+			printf("%s: would stop pid %ld\n", name, (long)pid);
+			goto done;
+		}
+		rc = ctl_proc_stop(pid, config, STOP_TIMEOUT_MS);
+		printf("%s: stopped (pid %ld)%s\n", name, (long)pid,
+		       rc ? " FAILED" : "");
+	} else if (pid != 0 && !c->dry_run) {
+		ctl_proc_kill_leftovers(pid, config);
+	}
+	if (!c->dry_run && rc == 0) {
+		unlink(pidfile);
+		unlink(config);
+	}
+done:
+	free(pidfile);
+	free(config);
+	return rc;
+}
+
+int ctl_instance_stop(struct ctl *c, const char *name)
+{
+	int changed = 0, rc;
+
+	rc = stop_process(c, name);
+	if (ctl_firewall_set(&c->fw, name, NULL, &changed) != 0)
+		rc = -1;
+	if (changed) {
+		c->changes++;
+		printf("%s: firewall rule removed\n", name);
+	}
+	return rc;
+}
+
+int ctl_instance_reload(struct ctl *c, const struct ctl_vm_rules *vm)
+{
+	struct ctl_vm_state st;
+	char *text = NULL, *rules = NULL;
+	int rc = -1;
+
+	ctl_instance_state(c, vm, &st);
+	if (st.pid == 0 || st.iface == NULL || !st.has_gw) {
+		fprintf(stderr, "fwproxyctl: %s: not running\n", vm->name);
+		return -1;
+	}
+	text = render(c, vm, &st);
+	rules = slurp(vm->path);
+	if (text == NULL || rules == NULL) {
+		if (rules == NULL)
+			fprintf(stderr, "fwproxyctl: %s: %s\n", vm->path,
+			        strerror(errno));
+		goto done;
+	}
+	c->changes++;
+	if (c->dry_run) {
+		printf("%s: would reload pid %ld (SIGHUP)\n", vm->name,
+		       (long)st.pid);
+		rc = 0;
+		goto done;
+	}
+	if (install_files(c, vm, text, rules) != 0)
+		goto done;
+	if (kill(st.pid, SIGHUP) != 0) {
+		fprintf(stderr, "fwproxyctl: %s: kill: %s\n", vm->name,
+		        strerror(errno));
+		goto done;
+	}
+	printf("%s: reloaded (pid %ld)\n", vm->name, (long)st.pid);
+	rc = 0;
+done:
+	free(text);
+	free(rules);
+	return rc;
+}
+
+static int same_file(const struct ctl *c, const char *name, const char *file,
+                     const char *text)
+{
+	char *path = ctl_instance_path(c, name, file);
+	char *old = slurp(path);
+	int same = old != NULL && strcmp(old, text) == 0;
+
+	free(path);
+	free(old);
+	return same;
+}
+
+int ctl_instance_start(struct ctl *c, const struct ctl_vm_rules *vm, int force)
+{
+	struct ctl_vm_state st;
+	char *text = NULL, *rules = NULL;
+	int rc = -1;
+
+	ctl_instance_state(c, vm, &st);
+	if (st.iface == NULL) {
+		fprintf(stderr,
+		        "fwproxyctl: %s: VM not running (no route to %s)\n",
+		        vm->name, vm->ip_text);
+		return -1;
+	}
+	if (!st.has_gw) {
+		fprintf(stderr, "fwproxyctl: %s: no IPv4 address on %s\n",
+		        vm->name, st.iface);
+		return -1;
+	}
+	text = render(c, vm, &st);
+	if (text == NULL)
+		goto done;
+	rules = slurp(vm->path);
+	if (rules == NULL) {
+		fprintf(stderr, "fwproxyctl: %s: %s\n", vm->path,
+		        strerror(errno));
+		goto done;
+	}
+	if (st.pid != 0 && !force && same_file(c, vm->name, "config", text)) {
+		if (same_file(c, vm->name, "rules", rules)) {
+			printf("%s: running (pid %ld), unchanged\n", vm->name,
+			       (long)st.pid);
+			rc = firewall(c, vm, &st, 1);
+		} else {
+			rc = ctl_instance_reload(c, vm);
+			if (rc == 0)
+				rc = firewall(c, vm, &st, 1);
+		}
+		goto done;
+	}
+	if (st.pid != 0 && stop_process(c, vm->name) != 0)
+		goto done;
+	rc = spawn(c, vm, &st, text, rules);
+done:
+	free(text);
+	free(rules);
+	return rc;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **ctl_instance_list(const struct ctl *c, size_t *count)
+{
+	DIR *d = opendir(c->run_dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	*count = 0;
+	if (d == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		char *path;
+		struct stat st;
+
+		if (!ctl_rulesdir_valid_name(de->d_name))
+			continue;
+		path = ctl_instance_path(c, de->d_name, NULL);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+		free(path);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_str);
+	*count = n;
+	return names;
+}

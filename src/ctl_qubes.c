@@ -1,0 +1,137 @@
+#include "ctl_qubes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define HOOK_NAME   "network-hooks.d/90-fwproxy"
+#define SCRIPT_NAME "qubes-firewall-user-script"
+#define MARK        "# fwproxy: start a proxy for every running VM"
+#define TEXT_MAX    (1 << 20)
+
+char *ctl_qubes_hook_text(const char *ctl_path, const char *ctl_args)
+{
+	static const char fmt[] =
+	    "#!/bin/sh\n"
+	    "# Installed by fwproxyctl install-qubes. Called as\n"
+	    "# HOOK online|offline vifN.M TYPE IP when a VM comes or goes.\n"
+	    "case \"$1\" in\n"
+	    "online|offline)\n"
+	    "\texec '%s' %s update >/dev/null\n"
+	    "\t;;\n"
+	    "esac\n";
+	size_t n = sizeof(fmt) + strlen(ctl_path) + strlen(ctl_args);
+	char *s = xmalloc(n);
+	snprintf(s, n, fmt, ctl_path, ctl_args);
+	return s;
+}
+
+static char *read_text(const char *path)
+{
+	char *buf = xmalloc(TEXT_MAX);
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	while (len < TEXT_MAX - 1 &&
+	       (n = read(fd, buf + len, (size_t)(TEXT_MAX - 1 - len))) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+static int write_text(const char *path, const char *text, mode_t mode)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = xmalloc(n);
+	int fd, rc = -1;
+
+	snprintf(tmp, n, "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd >= 0) {
+		size_t len = strlen(text);
+		if (write(fd, text, len) == (ssize_t)len &&
+		    fchmod(fd, mode) == 0 && close(fd) == 0)
+			rc = rename(tmp, path);
+		else
+			close(fd);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "fwproxyctl: %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+int ctl_qubes_install(const char *rw_config, const char *ctl_path,
+                      const char *ctl_args, int dry_run)
+{
+	char *hook = join(rw_config, HOOK_NAME);
+	char *hookdir = join(rw_config, "network-hooks.d");
+	char *script = join(rw_config, SCRIPT_NAME);
+	char *want = ctl_qubes_hook_text(ctl_path, ctl_args);
+	char *have = read_text(hook), *old = read_text(script);
+	char *line = NULL, *text = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (have == NULL || strcmp(have, want) != 0) {
+		printf("%s %s\n", dry_run ? "would write" : "writing", hook);
+		if (!dry_run &&
+		    ((mkdir(hookdir, 0755) != 0 && errno != EEXIST) ||
+		     write_text(hook, want, 0755) != 0))
+			goto done;
+	} else {
+		printf("%s: up to date\n", hook);
+	}
+	n = strlen(MARK) + strlen(ctl_path) + strlen(ctl_args) + 32;
+	line = xmalloc(n);
+	snprintf(line, n, "%s\n'%s' %s update\n", MARK, ctl_path, ctl_args);
+	if (old != NULL && strstr(old, line) != NULL) {
+		printf("%s: up to date\n", script);
+		rc = 0;
+		goto done;
+	}
+	printf("%s %s\n",
+	       dry_run ? "would add the update call to"
+	               : "adding the update call to",
+	       script);
+	if (dry_run) {
+		rc = 0;
+		goto done;
+	}
+	n = (old ? strlen(old) : 0) + strlen(line) + 16;
+	text = xmalloc(n);
+	snprintf(text, n, "%s%s%s", old ? old : "#!/bin/sh\n",
+	         old && *old && old[strlen(old) - 1] != '\n' ? "\n" : "", line);
+	rc = write_text(script, text, 0755);
+done:
+	free(hook);
+	free(hookdir);
+	free(script);
+	free(want);
+	free(have);
+	free(old);
+	free(line);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,264 @@
+#include "ctl_rulesdir.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+static const char *const backup_suffixes[] = {
+    "~",         ".swp",       ".swo",    ".swx",     ".bak",
+    ".orig",     ".rej",       ".tmp",    ".old",     ".dpkg-old",
+    ".dpkg-new", ".dpkg-dist", ".rpmnew", ".rpmsave",
+};
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_skipped(const char *file)
+{
+	size_t i, n = strlen(file);
+
+	if (strcmp(file, "config") == 0 || file[0] == '.')
+		return 1;
+	if (n >= 2 && file[0] == '#' && file[n - 1] == '#')
+		return 1;
+	for (i = 0; i < ARRAY_LEN(backup_suffixes); i++)
+		if (ends_with(file, backup_suffixes[i]))
+			return 1;
+	return 0;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+	size_t i;
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int ctl_rulesdir_valid_name(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > CTL_NAME_MAX || name[0] == '.' || name[0] == '-' ||
+	    name[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		      c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+enum ctl_name_kind ctl_rulesdir_parse_name(const char *file,
+                                           char name[CTL_NAME_MAX + 1],
+                                           struct in_addr *ip, const char **why)
+{
+	const char *dots[4], *p, *start;
+	uint32_t addr = 0;
+	size_t name_len;
+	int i;
+
+	if (is_skipped(file))
+		return CTL_NAME_SKIP;
+	/* The last four dots, from the end. */
+	p = file + strlen(file);
+	for (i = 3; i >= 0; i--) {
+		while (p > file && p[-1] != '.')
+			p--;
+		if (p == file)
+			break;
+		dots[i] = --p;
+	}
+	if (i >= 0) {
+		/* Fewer than four dots: an address alone is a missing name. */
+		struct in_addr tmp;
+		if (i == 0 && inet_pton(AF_INET, file, &tmp) == 1) {
+			if (why)
+				*why = "no name before the address";
+			return CTL_NAME_BAD;
+		}
+		if (why)
+			*why = "not NAME.A.B.C.D";
+		return CTL_NAME_FOREIGN;
+	}
+	for (i = 0; i < 4; i++) {
+		const char *end = i < 3 ? dots[i + 1] : file + strlen(file);
+		start = dots[i] + 1;
+		if (!all_digits(start, (size_t)(end - start))) {
+			if (why)
+				*why = "not NAME.A.B.C.D";
+			return CTL_NAME_FOREIGN;
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		const char *end = i < 3 ? dots[i + 1] : file + strlen(file);
+		long long octet;
+		start = dots[i] + 1;
+		if (parse_number_n(start, (size_t)(end - start), 0, 255,
+		                   &octet) != NULL ||
+		    (end - start > 1 && start[0] == '0')) {
+			if (why)
+				*why = "invalid IPv4 address";
+			return CTL_NAME_BAD;
+		}
+		addr = addr << 8 | (uint32_t)octet;
+	}
+	name_len = (size_t)(dots[0] - file);
+	if (name_len == 0 || name_len > CTL_NAME_MAX) {
+		if (why)
+			*why = name_len ? "name too long"
+			                : "no name before the address";
+		return CTL_NAME_BAD;
+	}
+	memcpy(name, file, name_len);
+	name[name_len] = '\0';
+	if (!ctl_rulesdir_valid_name(name)) {
+		if (why)
+			*why = "invalid name (letters, digits, '_', '-', '.')";
+		return CTL_NAME_BAD;
+	}
+	ip->s_addr = htonl(addr);
+	return CTL_NAME_RULES;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct ctl_vm_rules *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+static char *path_join(const char *dir, const char *file)
+{
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/%s", dir, file);
+	return p;
+}
+
+struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
+{
+	struct ctl_rulesdir *rd = xcalloc(1, sizeof(*rd));
+	size_t cap = 0, i, j;
+	struct dirent *de;
+	struct stat st;
+	int errors = 0;
+	DIR *d;
+
+	rd->dir = xstrdup(dir);
+	d = opendir(dir);
+	if (d == NULL) {
+		fprintf(err, "fwproxyctl: %s: %s\n", dir, strerror(errno));
+		ctl_rulesdir_free(rd);
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct ctl_vm_rules vm;
+		const char *why = NULL;
+		char *path;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		path = path_join(dir, de->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (strcmp(de->d_name, "config") == 0) {
+			rd->template_path = path;
+			continue;
+		}
+		memset(&vm, 0, sizeof(vm));
+		switch (ctl_rulesdir_parse_name(de->d_name, vm.name, &vm.ip,
+		                                &why)) {
+		case CTL_NAME_SKIP:
+			free(path);
+			continue;
+		case CTL_NAME_FOREIGN:
+			fprintf(err, "fwproxyctl: warning: %s: ignored (%s)\n",
+			        path, why);
+			free(path);
+			continue;
+		case CTL_NAME_BAD:
+			fprintf(err, "fwproxyctl: %s: %s\n", path, why);
+			free(path);
+			errors++;
+			continue;
+		case CTL_NAME_RULES:
+			break;
+		}
+		inet_ntop(AF_INET, &vm.ip, vm.ip_text, sizeof(vm.ip_text));
+		vm.path = path;
+		if (rd->count == cap) {
+			cap = cap ? cap * 2 : 8;
+			rd->vms = xrealloc(rd->vms, cap * sizeof(*rd->vms));
+		}
+		rd->vms[rd->count++] = vm;
+	}
+	closedir(d);
+	if (rd->count > 1)
+		qsort(rd->vms, rd->count, sizeof(*rd->vms), by_name);
+	for (i = 0; i < rd->count; i++) {
+		for (j = i + 1; j < rd->count; j++) {
+			if (strcmp(rd->vms[i].name, rd->vms[j].name) == 0) {
+				fprintf(
+				    err,
+				    "fwproxyctl: name %s used twice: %s and "
+				    "%s\n",
+				    rd->vms[i].name, rd->vms[i].path,
+				    rd->vms[j].path);
+				errors++;
+			}
+			if (rd->vms[i].ip.s_addr == rd->vms[j].ip.s_addr) {
+				fprintf(err,
+				        "fwproxyctl: address %s used twice: %s "
+				        "and %s\n",
+				        rd->vms[i].ip_text, rd->vms[i].path,
+				        rd->vms[j].path);
+				errors++;
+			}
+		}
+	}
+	if (errors) {
+		ctl_rulesdir_free(rd);
+		return NULL;
+	}
+	return rd;
+}
+
+const struct ctl_vm_rules *ctl_rulesdir_find(const struct ctl_rulesdir *rd,
+                                             const char *name)
+{
+	size_t i;
+	for (i = 0; i < rd->count; i++)
+		if (strcmp(rd->vms[i].name, name) == 0)
+			return &rd->vms[i];
+	return NULL;
+}
+
+void ctl_rulesdir_free(struct ctl_rulesdir *rd)
+{
+	size_t i;
+	if (rd == NULL)
+		return;
+	for (i = 0; i < rd->count; i++)
+		free(rd->vms[i].path);
+	free(rd->vms);
+	free(rd->template_path);
+	free(rd->dir);
+	free(rd);
+}

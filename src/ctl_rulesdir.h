@@ -1,0 +1,57 @@
+/* The rules directory: a template "config" and one rules file per client VM,
+ * named NAME.A.B.C.D (the name may contain dots; the address is the last four
+ * dot-separated numbers). */
+#ifndef FWPROXY_CTL_RULESDIR_H
+#define FWPROXY_CTL_RULESDIR_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CTL_NAME_MAX 64
+
+enum ctl_name_kind {
+	CTL_NAME_RULES,   /* a rules file: name and address filled in */
+	CTL_NAME_SKIP,    /* the template, hidden files, editor backups */
+	CTL_NAME_FOREIGN, /* no address at the end: ignored with a warning */
+	CTL_NAME_BAD,     /* ends in an address but is malformed: an error */
+};
+
+struct ctl_vm_rules {
+	char name[CTL_NAME_MAX + 1];
+	char ip_text[INET_ADDRSTRLEN];
+	struct in_addr ip;
+	char *path; /* DIR/FILE */
+};
+
+struct ctl_rulesdir {
+	char *dir;
+	char *template_path;      /* DIR/config, or NULL when there is none */
+	struct ctl_vm_rules *vms; /* sorted by name */
+	size_t count;
+};
+
+/* Classifies one file name. For CTL_NAME_RULES fills name (at most
+ * CTL_NAME_MAX bytes plus NUL) and ip. For CTL_NAME_BAD and
+ * CTL_NAME_FOREIGN *why (when not NULL) is set to a constant reason. */
+enum ctl_name_kind ctl_rulesdir_parse_name(const char *file,
+                                           char name[CTL_NAME_MAX + 1],
+                                           struct in_addr *ip,
+                                           const char **why);
+
+/* 1 when name is a valid VM name: [A-Za-z0-9_][A-Za-z0-9_.-]*, at most
+ * CTL_NAME_MAX bytes, not ending in a dot. */
+int ctl_rulesdir_valid_name(const char *name);
+
+/* Reads dir. Warnings (ignored files) and errors (malformed names, a name or
+ * an address used twice, an unreadable directory) go to err, one line each.
+ * Returns the directory or NULL after at least one error. */
+struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err);
+
+/* The entry named name, or NULL. */
+const struct ctl_vm_rules *ctl_rulesdir_find(const struct ctl_rulesdir *rd,
+                                             const char *name);
+
+void ctl_rulesdir_free(struct ctl_rulesdir *rd);
+
+#endif

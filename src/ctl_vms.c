@@ -1,0 +1,165 @@
+#include "ctl_vms.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define ROUTE_FILE_MAX (1 << 22)
+
+/* /proc/net/route prints each __be32 as a native-endian %08X, so the parsed
+ * value is already the in_addr bit pattern. */
+static int hex32(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t v = 0;
+	size_t i;
+
+	if (n != 8)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		int d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return -1;
+		v = v << 4 | (uint32_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Splits line at tabs and spaces into at most max fields. */
+static size_t fields(const char *line, const char *end, const char **f,
+                     size_t *len, size_t max)
+{
+	size_t n = 0;
+	while (line < end && n < max) {
+		while (line < end && (*line == ' ' || *line == '\t'))
+			line++;
+		if (line == end)
+			break;
+		f[n] = line;
+		while (line < end && *line != ' ' && *line != '\t')
+			line++;
+		len[n] = (size_t)(line - f[n]);
+		n++;
+	}
+	return n;
+}
+
+struct ctl_routes *ctl_routes_parse(const char *text)
+{
+	struct ctl_routes *r = xcalloc(1, sizeof(*r));
+	const char *p = strchr(text, '\n');
+	size_t cap = 0;
+
+	if (p == NULL || strncmp(text, "Iface", 5) != 0)
+		goto fail;
+	p++;
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		const char *f[8];
+		size_t len[8];
+		uint32_t dst, gw, mask;
+		size_t n = fields(p, end, f, len, 8);
+
+		p = eol ? eol + 1 : end;
+		if (n == 0)
+			continue;
+		if (n < 8 || len[0] >= IF_NAMESIZE ||
+		    hex32(f[1], len[1], &dst) || hex32(f[2], len[2], &gw) ||
+		    hex32(f[7], len[7], &mask))
+			goto fail;
+		if (mask != 0xffffffffu || gw != 0)
+			continue;
+		if (r->count == cap) {
+			cap = cap ? cap * 2 : 8;
+			r->v = xrealloc(r->v, cap * sizeof(*r->v));
+		}
+		r->v[r->count].ip.s_addr = dst;
+		memcpy(r->v[r->count].iface, f[0], len[0]);
+		r->v[r->count].iface[len[0]] = '\0';
+		r->count++;
+	}
+	return r;
+fail:
+	ctl_routes_free(r);
+	return NULL;
+}
+
+struct ctl_routes *ctl_routes_load(void)
+{
+	struct ctl_routes *r;
+	size_t len = 0, cap = 4096, got;
+	char *buf = xmalloc(cap);
+	FILE *f = fopen("/proc/net/route", "r");
+
+	if (f == NULL) {
+		free(buf);
+		return NULL;
+	}
+	while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (len + 1 == cap) {
+			if (cap >= ROUTE_FILE_MAX)
+				break;
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+	}
+	fclose(f);
+	buf[len] = '\0';
+	r = ctl_routes_parse(buf);
+	free(buf);
+	if (r == NULL)
+		errno = EINVAL;
+	return r;
+}
+
+const char *ctl_routes_iface(const struct ctl_routes *r, struct in_addr ip)
+{
+	size_t i;
+	for (i = 0; i < r->count; i++)
+		if (r->v[i].ip.s_addr == ip.s_addr)
+			return r->v[i].iface;
+	return NULL;
+}
+
+void ctl_routes_free(struct ctl_routes *r)
+{
+	if (r == NULL)
+		return;
+	free(r->v);
+	free(r);
+}
+
+int ctl_iface_addr(const char *iface, struct in_addr *out)
+{
+	struct ifaddrs *list, *a;
+	int rc = -1;
+
+	if (getifaddrs(&list) != 0)
+		return -1;
+	for (a = list; a != NULL; a = a->ifa_next) {
+		if (a->ifa_addr == NULL || a->ifa_addr->sa_family != AF_INET ||
+		    strcmp(a->ifa_name, iface) != 0)
+			continue;
+		memcpy(out,
+		       &((struct sockaddr_in *)(void *)a->ifa_addr)->sin_addr,
+		       sizeof(*out));
+		rc = 0;
+		break;
+	}
+	freeifaddrs(list);
+	return rc;
+}

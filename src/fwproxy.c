@@ -1,0 +1,471 @@
+/* fwproxy: start-up, the privileged parent, signals and reload. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "sandbox.h"
+#include "util.h"
+
+#define LISTEN_BACKLOG 1024
+#define INHERITED_FD 3
+
+static const char usage_text[] =
+	"usage: fwproxy [-dt] [-c FILE]\n"
+	"  -c FILE  configuration file (default /etc/fwproxy/fwproxy.conf)\n"
+	"  -d       stay in the foreground; log to standard error unless\n"
+	"           LogFile or Syslog is set\n"
+	"  -t       check the configuration and its rules file, then exit\n"
+	"  -v       print the version\n"
+	"  -h       print this help\n";
+
+struct options {
+	const char *config_path;
+	int foreground;
+	int test_only;
+};
+
+static void report_stderr(void *ctx, const char *file, int line,
+                          int is_error, const char *msg)
+{
+	int *errors = ctx;
+
+	if (is_error && errors != NULL)
+		(*errors)++;
+	if (line > 0)
+		fprintf(stderr, "%s:%d: %s%s\n", file, line,
+		        is_error ? "" : "warning: ", msg);
+	else
+		fprintf(stderr, "%s: %s%s\n", file, is_error ? "" : "warning: ",
+		        msg);
+}
+
+static void report_log(void *ctx, const char *file, int line, int is_error,
+                       const char *msg)
+{
+	(void)ctx;
+	if (line > 0)
+		log_msg(is_error ? LOG_LEVEL_ERROR : LOG_LEVEL_WARNING,
+		        "%s:%d: %s", file, line, msg);
+	else
+		log_msg(is_error ? LOG_LEVEL_ERROR : LOG_LEVEL_WARNING,
+		        "%s: %s", file, msg);
+}
+
+static struct runtime *load(const char *path, config_report_fn *report)
+{
+	struct config *cfg = config_load(path, report, NULL);
+
+	if (cfg == NULL)
+		return NULL;
+	return runtime_new(cfg, report, NULL);
+}
+
+static int inherited_listener(void)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	long long n, p;
+
+	if (fds == NULL || pid == NULL ||
+	    parse_number(fds, 1, 1, &n) != NULL ||
+	    parse_number(pid, 1, 1LL << 31, &p) != NULL || p != getpid())
+		return -1;
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	fcntl(INHERITED_FD, F_SETFD, FD_CLOEXEC);
+	fcntl(INHERITED_FD, F_SETFL,
+	      fcntl(INHERITED_FD, F_GETFL) | O_NONBLOCK);
+	return INHERITED_FD;
+}
+
+static int open_listener(const struct config *cfg)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[8];
+	int fd = -1, one = 1, err;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", cfg->port);
+	err = getaddrinfo(cfg->listen, port, &hints, &res);
+	if (err != 0) {
+		fprintf(stderr, "fwproxy: Listen %s: %s\n",
+		        cfg->listen ? cfg->listen : "*", gai_strerror(err));
+		return -1;
+	}
+	/* Without Listen, prefer one dual-stack IPv6 socket. */
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+		if (cfg->listen == NULL && ai->ai_family != AF_INET6 &&
+		    ai->ai_next != NULL)
+			continue;
+		fd = socket(ai->ai_family,
+		            ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+		    listen(fd, LISTEN_BACKLOG) == -1) {
+			fprintf(stderr, "fwproxy: cannot listen on %s port %s: %s\n",
+			        cfg->listen ? cfg->listen : "*", port,
+			        strerror(errno));
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static int write_pid_file(const char *path)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd == -1)
+		return -1;
+	if (write(fd, text, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid == -1)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	pid = fork();
+	if (pid == -1)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") == -1)
+		return -1;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null != -1) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	return 0;
+}
+
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGCHLD);
+#ifdef FWPROXY_TEST_HOOKS
+	sigaddset(set, SIGUSR2);
+#endif
+	signal(SIGPIPE, SIG_IGN);
+	return sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+/* Settings read once at start: a reload cannot change them. */
+static void warn_fixed_settings(const struct config *old,
+                                const struct config *new)
+{
+	static const char *const names[] = {"Port", "Listen", "User", "Group",
+	                                    "PidFile", "LogFile", "Syslog",
+	                                    "DNSServer"};
+	int changed[ARRAY_LEN(names)] = {0};
+	size_t i;
+
+#define DIFF_STR(a, b) ((a) == NULL ? (b) != NULL : (b) == NULL || strcmp(a, b))
+	changed[0] = old->port != new->port;
+	changed[1] = DIFF_STR(old->listen, new->listen);
+	changed[2] = DIFF_STR(old->user, new->user);
+	changed[3] = DIFF_STR(old->group, new->group);
+	changed[4] = DIFF_STR(old->pid_file, new->pid_file);
+	changed[5] = DIFF_STR(old->log_file, new->log_file);
+	changed[6] = old->syslog != new->syslog;
+	changed[7] = old->n_dns_servers != new->n_dns_servers;
+	for (i = 0; i < (size_t)old->n_dns_servers && !changed[7]; i++)
+		changed[7] = strcmp(old->dns_servers[i], new->dns_servers[i]);
+#undef DIFF_STR
+	for (i = 0; i < ARRAY_LEN(names); i++)
+		if (changed[i])
+			log_msg(LOG_LEVEL_WARNING,
+			        "%s changed: it takes effect only after a "
+			        "restart",
+			        names[i]);
+}
+
+struct worker {
+	struct proxy px;
+	struct event_source signals;
+	const char *config_path;
+};
+
+static void reload(struct worker *w)
+{
+	struct runtime *rt = load(w->config_path, report_log);
+
+	if (rt == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "Reload failed: the old configuration "
+		                         "stays in force");
+		return;
+	}
+	warn_fixed_settings(w->px.rt->cfg, rt->cfg);
+	log_set_level(rt->cfg->log_level);
+	proxy_set_runtime(&w->px, rt);
+	log_msg(LOG_LEVEL_NOTICE, "Reloaded %s (%zu rules)", w->config_path,
+	        rt->filter ? filter_count(rt->filter) : (size_t)0);
+}
+
+static void signal_event(struct event_source *src, uint32_t events)
+{
+	struct worker *w = src->owner;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload(w);
+			break;
+		case SIGUSR1:
+			if (log_reopen() == -1)
+				log_msg(LOG_LEVEL_ERROR,
+				        "Cannot reopen the log: %s",
+				        strerror(errno));
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_msg(LOG_LEVEL_NOTICE, "Shutting down");
+			proxy_stop(&w->px);
+			event_remove(w->px.loop, src);
+			break;
+#ifdef FWPROXY_TEST_HOOKS
+		case SIGUSR2:
+			/* Test builds only: a call the sandbox forbids. */
+			syscall(SYS_execve, "/bin/true", NULL, NULL);
+			break;
+#endif
+		default:
+			break;
+		}
+	}
+}
+
+static int run_worker(struct runtime *rt, int listen_fd,
+                      const char *config_path, const sigset_t *sigs,
+                      int privileged)
+{
+	static struct worker w;
+	char err[256];
+	const struct config *cfg = rt->cfg;
+	const char *readable[8], *writable[3];
+	int r = 0, w_n = 0, i;
+
+	w.config_path = config_path;
+	if (proxy_init(&w.px, listen_fd, rt, err, sizeof(err)) == -1) {
+		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
+		return 1;
+	}
+	w.signals.fd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	w.signals.fn = signal_event;
+	w.signals.owner = &w;
+	if (w.signals.fd == -1 ||
+	    event_add(w.px.loop, &w.signals, EPOLLIN) == -1) {
+		log_msg(LOG_LEVEL_CRITICAL, "signalfd: %s", strerror(errno));
+		return 1;
+	}
+	if (privileged &&
+	    sandbox_drop_privileges(cfg->user, cfg->group, err, sizeof(err)) ==
+	        -1) {
+		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
+		return 1;
+	}
+	i = 0;
+	readable[i++] = config_path;
+	readable[i++] = "/etc/hosts";
+	if (cfg->filter)
+		readable[i++] = cfg->filter;
+	if (cfg->default_error_file)
+		readable[i++] = cfg->default_error_file;
+	if (cfg->stat_file)
+		readable[i++] = cfg->stat_file;
+	readable[i] = NULL;
+	if (cfg->log_file)
+		writable[w_n++] = cfg->log_file;
+	if (!privileged && cfg->pid_file)
+		writable[w_n++] = cfg->pid_file;
+	writable[w_n] = NULL;
+	if (sandbox_enter(readable, writable, err, sizeof(err)) == -1) {
+		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
+		return 1;
+	}
+	log_msg(LOG_LEVEL_NOTICE, "fwproxy %s serving (%zu rules)",
+	        FWPROXY_VERSION,
+	        rt->filter ? filter_count(rt->filter) : (size_t)0);
+	proxy_run(&w.px);
+	proxy_free(&w.px);
+	log_msg(LOG_LEVEL_NOTICE, "Stopped");
+	return r;
+}
+
+/* The root parent of an unprivileged worker: it never touches the network;
+ * it passes signals on and removes the pid file when the worker ends. */
+static int run_parent(pid_t worker, const sigset_t *sigs, const char *pid_file)
+{
+	int status = 0;
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(sigs, &si);
+		if (sig == -1)
+			continue;
+		if (sig == SIGCHLD) {
+			if (waitpid(worker, &status, WNOHANG) == worker)
+				break;
+			continue;
+		}
+		kill(worker, sig);
+	}
+	if (pid_file != NULL)
+		unlink(pid_file);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	log_msg(LOG_LEVEL_CRITICAL, "Worker ended by signal %d",
+	        WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return 1;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	o->config_path = "/etc/fwproxy/fwproxy.conf";
+	while ((ch = getopt(argc, argv, "c:dtvh")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 'd':
+			o->foreground = 1;
+			break;
+		case 't':
+			o->test_only = 1;
+			break;
+		case 'v':
+			printf("fwproxy %s\n", FWPROXY_VERSION);
+			exit(0);
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "fwproxy: unexpected argument \"%s\"\n",
+		        argv[optind]);
+		fputs(usage_text, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct runtime *rt;
+	const struct config *cfg;
+	sigset_t sigs;
+	int errors = 0, listen_fd, privileged, status;
+	pid_t worker;
+
+	if (parse_options(argc, argv, &o) == -1)
+		return 2;
+	rt = NULL;
+	{
+		struct config *c = config_load(o.config_path, report_stderr,
+		                               &errors);
+		if (c != NULL)
+			rt = runtime_new(c, report_stderr, &errors);
+	}
+	if (o.test_only) {
+		runtime_unref(rt);
+		return rt == NULL || errors > 0 ? 1 : 0;
+	}
+	if (rt == NULL)
+		return 1;
+	cfg = rt->cfg;
+	listen_fd = inherited_listener();
+	if (listen_fd == -1)
+		listen_fd = open_listener(cfg);
+	if (listen_fd == -1)
+		return 1;
+	if (log_open(cfg->log_file, cfg->syslog, cfg->log_level) == -1) {
+		fprintf(stderr, "fwproxy: LogFile %s: %s\n", cfg->log_file,
+		        strerror(errno));
+		return 1;
+	}
+	if (!o.foreground && daemonize() == -1) {
+		fprintf(stderr, "fwproxy: cannot start in the background: %s\n",
+		        strerror(errno));
+		return 1;
+	}
+	block_signals(&sigs);
+	if (cfg->pid_file != NULL && write_pid_file(cfg->pid_file) == -1) {
+		log_msg(LOG_LEVEL_CRITICAL, "PidFile %s: %s", cfg->pid_file,
+		        strerror(errno));
+		return 1;
+	}
+	privileged = geteuid() == 0 && (cfg->user != NULL || cfg->group != NULL);
+	if (!privileged) {
+		/* The worker frees rt when it ends. */
+		char *pid_file = cfg->pid_file ? xstrdup(cfg->pid_file) : NULL;
+		status = run_worker(rt, listen_fd, o.config_path, &sigs, 0);
+		if (pid_file != NULL)
+			unlink(pid_file);
+		free(pid_file);
+		return status;
+	}
+	worker = fork();
+	if (worker == -1) {
+		log_msg(LOG_LEVEL_CRITICAL, "fork: %s", strerror(errno));
+		return 1;
+	}
+	if (worker == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(1);
+		_exit(run_worker(rt, listen_fd, o.config_path, &sigs, 1));
+	}
+	close(listen_fd);
+	return run_parent(worker, &sigs, cfg->pid_file);
+}

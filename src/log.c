@@ -1,0 +1,138 @@
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static struct {
+	char *path;
+	int fd;
+	int syslog;
+	enum log_level level;
+} log_state = {NULL, -1, 0, LOG_LEVEL_INFO};
+
+static const char *const level_names[] = {
+	[LOG_LEVEL_CRITICAL] = "CRITICAL", [LOG_LEVEL_ERROR] = "ERROR",
+	[LOG_LEVEL_WARNING] = "WARNING",   [LOG_LEVEL_NOTICE] = "NOTICE",
+	[LOG_LEVEL_CONNECT] = "CONNECT",   [LOG_LEVEL_INFO] = "INFO",
+};
+
+static const int syslog_priorities[] = {
+	[LOG_LEVEL_CRITICAL] = LOG_CRIT,  [LOG_LEVEL_ERROR] = LOG_ERR,
+	[LOG_LEVEL_WARNING] = LOG_WARNING, [LOG_LEVEL_NOTICE] = LOG_NOTICE,
+	[LOG_LEVEL_CONNECT] = LOG_INFO,   [LOG_LEVEL_INFO] = LOG_INFO,
+};
+
+static int open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+int log_open(const char *path, int use_syslog, enum log_level level)
+{
+	log_close();
+	log_state.level = level;
+	log_state.syslog = use_syslog;
+	if (use_syslog)
+		openlog("fwproxy", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (path != NULL) {
+		int fd = open_file(path);
+		if (fd == -1)
+			return -1;
+		log_state.fd = fd;
+		log_state.path = xstrdup(path);
+	}
+	return 0;
+}
+
+void log_set_level(enum log_level level)
+{
+	log_state.level = level;
+}
+
+int log_reopen(void)
+{
+	int fd;
+
+	if (log_state.path == NULL)
+		return 0;
+	fd = open_file(log_state.path);
+	if (fd == -1)
+		return -1;
+	dup2(fd, log_state.fd);
+	close(fd);
+	return 0;
+}
+
+int log_enabled(enum log_level level)
+{
+	return level <= log_state.level;
+}
+
+int log_fd(void)
+{
+	return log_state.fd;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char line[4096];
+	struct timeval tv;
+	struct tm tm;
+	va_list ap;
+	int n, m;
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	if (log_state.syslog) {
+		va_list copy;
+		va_copy(copy, ap);
+		vsyslog(syslog_priorities[level], fmt, copy);
+		va_end(copy);
+		if (log_state.fd == -1) {
+			va_end(ap);
+			return;
+		}
+	}
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	n = snprintf(line, sizeof(line), "%-8s ", level_names[level]);
+	n += (int)strftime(line + n, sizeof(line) - (size_t)n,
+	                   "%b %d %H:%M:%S", &tm);
+	n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03d [%ld]: ",
+	              (int)(tv.tv_usec / 1000), (long)getpid());
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(log_state.fd != -1 ? log_state.fd : STDERR_FILENO, line,
+	          (size_t)n) < 0) {
+		/* Nowhere left to report a failing log. */
+	}
+}
+
+void log_close(void)
+{
+	if (log_state.fd != -1)
+		close(log_state.fd);
+	if (log_state.syslog)
+		closelog();
+	free(log_state.path);
+	log_state.path = NULL;
+	log_state.fd = -1;
+	log_state.syslog = 0;
+}

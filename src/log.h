@@ -1,0 +1,28 @@
+/* The log: a file, syslog, or standard error, filtered by LogLevel. */
+#ifndef FWPROXY_LOG_H
+#define FWPROXY_LOG_H
+
+#include "config.h"
+
+/* Starts logging to path (NULL: no file), to syslog when use_syslog, and
+ * otherwise to standard error. Returns 0, or -1 with errno when the file
+ * cannot be opened. */
+int log_open(const char *path, int use_syslog, enum log_level level);
+
+void log_set_level(enum log_level level);
+
+/* Reopens the log file by name (after rotation). 0 / -1 with errno. */
+int log_reopen(void);
+
+/* 1 when a message at level would be written. */
+int log_enabled(enum log_level level);
+
+/* The file descriptor of the log file, -1 when none. */
+int log_fd(void);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void log_close(void);
+
+#endif

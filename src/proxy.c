@@ -1,0 +1,326 @@
+#include "proxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "util.h"
+
+#define PAGE_MAX_BYTES (1024 * 1024)
+#define ACCEPT_BATCH 64
+#define TICK_MS 250
+
+static char *read_page(const char *path, config_report_fn *report, void *ctx)
+{
+	struct buf b = {0};
+	char chunk[4096], msg[256];
+	ssize_t n;
+	char *text;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1) {
+		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+		report(ctx, path, 0, 1, msg);
+		return NULL;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (b.len + (size_t)n > PAGE_MAX_BYTES) {
+			report(ctx, path, 0, 1, "larger than 1 MiB");
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+		buf_append(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	if (n < 0) {
+		snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
+		report(ctx, path, 0, 1, msg);
+		buf_free(&b);
+		return NULL;
+	}
+	text = xstrndup(b.data ? buf_head(&b) : "", b.len);
+	buf_free(&b);
+	return text;
+}
+
+struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
+                            void *ctx)
+{
+	struct runtime *rt = xcalloc(1, sizeof(*rt));
+	const struct error_file *ef;
+	int failed = 0, n = 0;
+
+	rt->refs = 1;
+	rt->cfg = cfg;
+	if (cfg->filter != NULL) {
+		struct filter_options opt = {
+			.type = cfg->filter_type,
+			.case_sensitive = cfg->filter_case_sensitive,
+			.default_deny = cfg->filter_default_deny,
+			.urls = cfg->filter_urls,
+		};
+		rt->filter = filter_load(cfg->filter, &opt, report, ctx);
+		failed |= rt->filter == NULL;
+	}
+	if (cfg->default_error_file != NULL) {
+		rt->error_page = read_page(cfg->default_error_file, report, ctx);
+		failed |= rt->error_page == NULL;
+	}
+	for (ef = cfg->error_files; ef != NULL; ef = ef->next)
+		n++;
+	rt->error_pages = xcalloc((size_t)n, sizeof(*rt->error_pages));
+	for (ef = cfg->error_files; ef != NULL; ef = ef->next) {
+		struct loaded_page *p = &rt->error_pages[rt->n_error_pages++];
+		p->status = ef->status;
+		p->text = read_page(ef->path, report, ctx);
+		failed |= p->text == NULL;
+	}
+	if (cfg->stat_file != NULL) {
+		rt->stat_page = read_page(cfg->stat_file, report, ctx);
+		failed |= rt->stat_page == NULL;
+	}
+	rt->limits.max_request_line = (size_t)cfg->max_request_line;
+	rt->limits.max_header_line = (size_t)cfg->max_header_line;
+	rt->limits.max_headers = (size_t)cfg->max_headers;
+	rt->limits.max_header_size = (size_t)cfg->max_header_size;
+	if (failed) {
+		runtime_unref(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+struct runtime *runtime_ref(struct runtime *rt)
+{
+	rt->refs++;
+	return rt;
+}
+
+void runtime_unref(struct runtime *rt)
+{
+	int i;
+
+	if (rt == NULL || --rt->refs > 0)
+		return;
+	filter_free(rt->filter);
+	free(rt->error_page);
+	for (i = 0; i < rt->n_error_pages; i++)
+		free(rt->error_pages[i].text);
+	free(rt->error_pages);
+	free(rt->stat_page);
+	config_free(rt->cfg);
+	free(rt);
+}
+
+void proxy_note_refusal(struct proxy *px, const char *client,
+                        const char *method, const char *host, uint16_t port)
+{
+	struct refusal *r =
+		&px->stats.recent[px->stats.n_recent % RECENT_REFUSALS];
+
+	r->when = (int64_t)time(NULL);
+	str_copy(r->client, client, sizeof(r->client));
+	str_copy(r->method, method, sizeof(r->method));
+	str_copy(r->host, host, sizeof(r->host));
+	r->port = port;
+	px->stats.n_recent++;
+}
+
+/* Answers and closes a connection the proxy will not serve, without
+ * waiting: the reply fits any socket buffer. */
+static void refuse_now(int fd, int status, const char *reason)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg),
+	                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+	                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+	                 status, reason, strlen(reason) + 1, reason);
+
+	if (write(fd, msg, (size_t)n) < 0) {
+		/* The client is gone: nothing to tell. */
+	}
+	close(fd);
+}
+
+static void accept_event(struct event_source *src, uint32_t events)
+{
+	struct proxy *px = src->owner;
+	int i;
+
+	(void)events;
+	for (i = 0; i < ACCEPT_BATCH && !px->stopping; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		uint8_t addr[16];
+		int fd = accept4(src->fd, (struct sockaddr *)&peer, &len,
+		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd == -1) {
+			if ((errno == EMFILE || errno == ENFILE) &&
+			    px->reserve_fd != -1) {
+				/* Out of descriptors: use the spare one to
+				 * refuse this client fast instead of letting
+				 * it wait in the backlog. */
+				close(px->reserve_fd);
+				fd = accept4(src->fd, NULL, NULL,
+				             SOCK_NONBLOCK | SOCK_CLOEXEC);
+				if (fd != -1)
+					refuse_now(fd, 503,
+					           "Service Unavailable");
+				px->reserve_fd = dup(src->fd);
+				px->stats.over_limit++;
+				log_msg(LOG_LEVEL_WARNING,
+				        "Out of file descriptors: refusing "
+				        "new clients");
+				continue;
+			}
+			return;
+		}
+		if (netaddr_from_sockaddr((struct sockaddr *)&peer, addr) ==
+		        -1 ||
+		    !config_client_allowed(px->rt->cfg, addr)) {
+			char ip[64];
+			px->stats.denied_clients++;
+			log_msg(LOG_LEVEL_NOTICE,
+			        "Unauthorized connection from %s",
+			        netaddr_format(addr, ip, sizeof(ip)));
+			refuse_now(fd, 403, "Access denied");
+			continue;
+		}
+		if (px->n_conns >= px->rt->cfg->max_clients) {
+			px->stats.over_limit++;
+			log_msg(LOG_LEVEL_WARNING,
+			        "MaxClients (%d) reached: refusing a client",
+			        px->rt->cfg->max_clients);
+			refuse_now(fd, 503, "Service Unavailable");
+			continue;
+		}
+		conn_accept(px, fd, (struct sockaddr *)&peer);
+	}
+}
+
+static void load_local_addresses(struct proxy *px)
+{
+	struct ifaddrs *ifa, *i;
+	int n = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return;
+	for (i = ifa; i != NULL; i = i->ifa_next)
+		n++;
+	px->local_addrs = xcalloc((size_t)n + 1, 16);
+	for (i = ifa; i != NULL; i = i->ifa_next)
+		if (i->ifa_addr != NULL &&
+		    netaddr_from_sockaddr(i->ifa_addr,
+		                          px->local_addrs[px->n_local_addrs]) ==
+		        0)
+			px->n_local_addrs++;
+	freeifaddrs(ifa);
+}
+
+int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
+               size_t errsize)
+{
+	static char hostname[256];
+
+	memset(px, 0, sizeof(*px));
+	px->reserve_fd = -1;
+	px->rt = rt;
+	px->loop = event_loop_new();
+	if (px->loop == NULL) {
+		snprintf(err, errsize, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	px->resolver = resolver_new(px->loop, rt->cfg->dns_servers,
+	                            rt->cfg->n_dns_servers,
+	                            rt->cfg->dns_timeout, err, errsize);
+	if (px->resolver == NULL)
+		return -1;
+	if (gethostname(hostname, sizeof(hostname) - 1) == -1)
+		str_copy(hostname, "fwproxy", sizeof(hostname));
+	px->hostname = hostname;
+	load_local_addresses(px);
+	px->listener.fd = listen_fd;
+	px->listener.fn = accept_event;
+	px->listener.owner = px;
+	if (event_add(px->loop, &px->listener, EPOLLIN) == -1) {
+		snprintf(err, errsize, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	px->reserve_fd = dup(listen_fd);
+	return 0;
+}
+
+void proxy_set_runtime(struct proxy *px, struct runtime *rt)
+{
+	runtime_unref(px->rt);
+	px->rt = rt;
+}
+
+void proxy_stop(struct proxy *px)
+{
+	struct conn *c, *next;
+
+	if (px->stopping)
+		return;
+	px->stopping = 1;
+	event_remove(px->loop, &px->listener);
+	for (c = px->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->phase == PHASE_HEAD && c->cin.len == 0)
+			conn_close(c);
+	}
+}
+
+void proxy_run(struct proxy *px)
+{
+	int64_t next_tick = event_now_ms() + TICK_MS;
+
+	while (!px->stopping || px->conns != NULL) {
+		int64_t now = event_now_ms();
+		int timeout = (int)(next_tick > now ? next_tick - now : 0);
+		int dns = resolver_timeout_ms(px->resolver);
+
+		if (dns >= 0 && dns < timeout)
+			timeout = dns;
+		if (event_loop_once(px->loop, timeout) == -1) {
+			log_msg(LOG_LEVEL_CRITICAL, "epoll_wait: %s",
+			        strerror(errno));
+			return;
+		}
+		resolver_tick(px->resolver);
+		now = event_now_ms();
+		if (now >= next_tick) {
+			struct conn *c, *next;
+			for (c = px->conns; c != NULL; c = next) {
+				next = c->next;
+				conn_check_deadline(c, now);
+			}
+			next_tick = now + TICK_MS;
+		}
+	}
+}
+
+void proxy_free(struct proxy *px)
+{
+	while (px->conns != NULL)
+		conn_close(px->conns);
+	resolver_free(px->resolver);
+	event_loop_free(px->loop);
+	runtime_unref(px->rt);
+	free(px->local_addrs);
+	if (px->reserve_fd != -1)
+		close(px->reserve_fd);
+}

@@ -1,0 +1,98 @@
+/* The proxy instance: its listening socket, its connections, the current
+ * configuration and the counters. One per process, single-threaded. */
+#ifndef FWPROXY_PROXY_H
+#define FWPROXY_PROXY_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "event.h"
+#include "filter.h"
+#include "hostname.h"
+#include "http_parse.h"
+#include "resolve.h"
+
+#define RECENT_REFUSALS 32
+
+/* What a request is decided with. Reload builds a new one; a request in
+ * flight keeps a reference to the one it started with. */
+struct runtime {
+	int refs;
+	struct config *cfg;
+	struct filter *filter;
+	char *error_page;             /* DefaultErrorFile contents, or NULL */
+	struct loaded_page {
+		int status;
+		char *text;
+	} *error_pages;               /* ErrorFile contents */
+	int n_error_pages;
+	char *stat_page;              /* StatFile contents, or NULL */
+	struct http_limits limits;
+};
+
+struct refusal {
+	int64_t when;                 /* wall clock seconds */
+	char client[46];
+	char host[HOSTNAME_MAX + 1];
+	uint16_t port;
+	char method[16];
+};
+
+struct proxy_stats {
+	unsigned long connections;    /* accepted */
+	unsigned long requests;
+	unsigned long allowed;
+	unsigned long refused;
+	unsigned long denied_clients; /* Allow/Deny */
+	unsigned long over_limit;     /* MaxClients and out of descriptors */
+	unsigned long errors;         /* bad requests, failed connections */
+	struct refusal recent[RECENT_REFUSALS];
+	int n_recent;                 /* ring: newest at (n_recent - 1) % N */
+};
+
+struct conn;
+
+struct proxy {
+	struct event_loop *loop;
+	struct resolver *resolver;
+	struct runtime *rt;
+	struct event_source listener;
+	int reserve_fd;               /* given up to accept-and-refuse on EMFILE */
+	struct conn *conns;           /* every open connection */
+	int n_conns;
+	int stopping;
+	uint8_t (*local_addrs)[16];   /* this host's addresses */
+	int n_local_addrs;
+	struct proxy_stats stats;
+	const char *hostname;         /* for Via */
+};
+
+/* Builds the runtime for cfg: compiles its filter and loads its pages.
+ * Takes ownership of cfg. Returns NULL after reporting every problem. */
+struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
+                            void *ctx);
+struct runtime *runtime_ref(struct runtime *rt);
+void runtime_unref(struct runtime *rt);
+
+/* Starts serving on the listening socket listen_fd with rt. 0 / -1. */
+int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt,
+               char *err, size_t errsize);
+
+/* Runs until proxy_stop is called and the connections are done. */
+void proxy_run(struct proxy *px);
+
+/* Swaps in a new runtime for new requests. */
+void proxy_set_runtime(struct proxy *px, struct runtime *rt);
+
+/* Stops accepting; idle connections close now, busy ones after their
+ * current exchange. */
+void proxy_stop(struct proxy *px);
+
+void proxy_free(struct proxy *px);
+
+/* Records a refused request for the statistics page. */
+void proxy_note_refusal(struct proxy *px, const char *client,
+                        const char *method, const char *host, uint16_t port);
+
+#endif

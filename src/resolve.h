@@ -1,0 +1,55 @@
+/* Asynchronous name resolution (c-ares) inside the event loop, with a
+ * cache that keeps answers for their TTL. */
+#ifndef FWPROXY_RESOLVE_H
+#define FWPROXY_RESOLVE_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "event.h"
+
+#define RESOLVE_MAX_ADDRS 16
+
+struct resolver;
+struct resolve_query;
+
+struct resolve_result {
+	int n;
+	struct sockaddr_storage addr[RESOLVE_MAX_ADDRS]; /* port 0 */
+};
+
+/* Called once per lookup that was not cancelled: error NULL and res with
+ * n >= 1, or a constant error message and res NULL. */
+typedef void resolve_fn(void *arg, const char *error,
+                        const struct resolve_result *res);
+
+/* servers: "IP", "IP:PORT" or "[IPV6]:PORT" strings; n 0 means the
+ * system's resolv.conf (read now, never again). Returns NULL with a message
+ * in err on failure. */
+struct resolver *resolver_new(struct event_loop *loop, char *const *servers,
+                              int n, int timeout_s, char *err,
+                              size_t errsize);
+
+/* Cancels every pending lookup without calling back, then frees. */
+void resolver_free(struct resolver *r);
+
+/* Starts a lookup of host (a name, not an IP literal). Returns 1 when the
+ * cache answered (now filled, fn not called), 0 when fn will be called
+ * later (*query set, valid until then or resolve_cancel). */
+int resolver_lookup(struct resolver *r, const char *host, resolve_fn *fn,
+                    void *arg, struct resolve_result *now,
+                    struct resolve_query **query);
+
+/* fn will not be called for q. */
+void resolve_cancel(struct resolve_query *q);
+
+/* Milliseconds until the resolver needs resolver_tick (-1: no pending
+ * lookup), and the tick itself, which handles timeouts. */
+int resolver_timeout_ms(struct resolver *r);
+void resolver_tick(struct resolver *r);
+
+/* Lookups answered from the cache and from the network so far. */
+void resolver_counts(const struct resolver *r, unsigned long *hits,
+                     unsigned long *misses);
+
+#endif

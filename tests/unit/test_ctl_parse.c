@@ -1,0 +1,154 @@
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_firewall.h"
+#include "ctl_proc.h"
+#include "ctl_qubes.h"
+#include "ctl_vms.h"
+#include "tap.h"
+
+static void test_routes(void)
+{
+	static const char table[] =
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\t"
+	    "Mask\t\tMTU\tWindow\tIRTT\n"
+	    "eth0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+	    "vif12."
+	    "0\t0D00890A\t00000000\t0005\t0\t0\t32752\tFFFFFFFF\t0\t0\t0\n"
+	    "vif14."
+	    "0\t0D02890A\t00000000\t0005\t0\t0\t32752\tFFFFFFFF\t0\t0\t0\n"
+	    "eth0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+	    "eth0\t0200000A\t0100000A\t0007\t0\t0\t0\tFFFFFFFF\t0\t0\t0\n";
+	struct ctl_routes *r = ctl_routes_parse(table);
+	struct in_addr a;
+
+	ok(r != NULL, "route table parsed");
+	if (r == NULL)
+		return;
+	is_int(r->count, 2, "only host routes without gateway");
+	inet_pton(AF_INET, "10.137.0.13", &a);
+	is_str(ctl_routes_iface(r, a), "vif12.0", "10.137.0.13 via vif12.0");
+	inet_pton(AF_INET, "10.137.2.13", &a);
+	is_str(ctl_routes_iface(r, a), "vif14.0", "same last octet, own vif");
+	inet_pton(AF_INET, "10.0.0.2", &a);
+	ok(ctl_routes_iface(r, a) == NULL, "route via a gateway is no VM");
+	ctl_routes_free(r);
+
+	ok(ctl_routes_parse("") == NULL, "empty text rejected");
+	ok(ctl_routes_parse("Iface\tDestination\nvif1\tZZ\n") == NULL,
+	   "malformed line rejected");
+	r = ctl_routes_parse("Iface\tDestination\n");
+	ok(r != NULL && r->count == 0, "header only: no routes");
+	ctl_routes_free(r);
+	ok(ctl_routes_parse("Iface\n"
+	                    "vif1\t0D00890A\t00000000\t0005\t0\t0\t0\tFFFFFFF"
+	                    "\t0\t0\t0\n") == NULL,
+	   "seven hex digits rejected");
+}
+
+static void test_pid(void)
+{
+	char path[] = "/tmp/test_ctl_pid.XXXXXX";
+	int fd;
+
+	is_int(ctl_proc_parse_pid("123\n"), 123, "pid with newline");
+	is_int(ctl_proc_parse_pid("4194304"), 4194304, "pid at the limit");
+	is_int(ctl_proc_parse_pid("4194305"), 0, "pid past the limit");
+	is_int(ctl_proc_parse_pid("0"), 0, "pid 0 rejected");
+	is_int(ctl_proc_parse_pid("-1"), 0, "negative rejected");
+	is_int(ctl_proc_parse_pid(" 12"), 0, "space rejected");
+	is_int(ctl_proc_parse_pid(""), 0, "empty rejected");
+	is_int(ctl_proc_parse_pid("12\n\n"), 0, "two newlines rejected");
+
+	fd = mkstemp(path);
+	close(fd);
+	is_int(ctl_proc_write_pid(path, 4321), 0, "pid file written");
+	is_int(ctl_proc_read_pid(path), 4321, "pid file read back");
+	unlink(path);
+	is_int(ctl_proc_read_pid(path), 0, "missing pid file");
+	ok(!ctl_proc_is_ours(getpid(), "/x/config"), "this test is no fwproxy");
+	ok(!ctl_proc_is_ours(0, "/x/config"), "pid 0 is never ours");
+}
+
+static void test_nft(void)
+{
+	static const char listing[] =
+	    "table ip qubes {\n"
+	    "\tchain custom-input { # handle 1\n"
+	    "\t\tiifname \"vif12.0\" ip saddr 10.137.0.13 ip daddr "
+	    "10.137.0.1 tcp dport 8100 accept comment \"fwproxy:work\" # "
+	    "handle 4\n"
+	    "\t\ttcp dport 22 accept comment \"mine\" # handle 5\n"
+	    "\t\tiifname \"vif14.0\" ip saddr 10.137.2.13 ip daddr "
+	    "10.137.0.1 tcp dport 8100 accept comment \"fwproxy:social\" # "
+	    "handle 7\n"
+	    "\t}\n"
+	    "}\n";
+	struct ctl_fw_list l = {NULL, 0};
+	struct ctl_fw_rule r;
+	char text[CTL_FW_RULE_MAX];
+
+	is_int(ctl_nft_parse(listing, &l), 0, "nft listing parsed");
+	is_int(l.count, 2, "only tagged rules");
+	if (l.count == 2) {
+		is_str(l.v[0].name, "work", "first name");
+		is_int(l.v[0].handle, 4, "first handle");
+		is_str(l.v[1].name, "social", "second name");
+		is_int(l.v[1].handle, 7, "second handle");
+	}
+	r.name = "work";
+	r.iface = "vif12.0";
+	inet_pton(AF_INET, "10.137.0.13", &r.vm);
+	inet_pton(AF_INET, "10.137.0.1", &r.gw);
+	r.port = 8100;
+	ctl_nft_rule_text(&r, text, sizeof(text));
+	ok(l.count > 0 && strcmp(l.v[0].text, text) == 0,
+	   "generated rule equals the listed one");
+	ctl_fw_list_free(&l);
+	is_int(ctl_nft_parse("comment \"fwproxy:x\" # handle zz\n", &l), -1,
+	       "bad handle rejected");
+	ctl_fw_list_free(&l);
+
+	ctl_ipt_rule_text(&r, text, sizeof(text));
+	is_str(text,
+	       "-A INPUT -s 10.137.0.13/32 -d 10.137.0.1/32 -i vif12.0 -p tcp "
+	       "-m tcp --dport 8100 -m comment --comment \"fwproxy:work\" -j "
+	       "ACCEPT",
+	       "iptables rule text");
+	{
+		char listing2[1024];
+		snprintf(listing2, sizeof(listing2),
+		         "-P INPUT DROP\n-A INPUT -i lo -j ACCEPT\n%s\n"
+		         "-A INPUT -m comment --comment other -j ACCEPT\n",
+		         text);
+		is_int(ctl_ipt_parse(listing2, &l), 0, "iptables parsed");
+		is_int(l.count, 1, "one tagged rule");
+		ok(l.count == 1 && strcmp(l.v[0].text, text) == 0 &&
+		       strcmp(l.v[0].name, "work") == 0,
+		   "iptables rule and name");
+		ctl_fw_list_free(&l);
+	}
+}
+
+static void test_hook(void)
+{
+	char *t = ctl_qubes_hook_text("/usr/local/sbin/fwproxyctl",
+	                              "--config-dir '/rw/config/fwproxy'");
+	ok(strncmp(t, "#!/bin/sh\n", 10) == 0, "hook is a shell script");
+	ok(strstr(t, "online|offline)") != NULL, "hook acts on online/offline");
+	ok(strstr(t, "exec '/usr/local/sbin/fwproxyctl' --config-dir "
+	             "'/rw/config/fwproxy' update") != NULL,
+	   "hook runs update with the options");
+	free(t);
+}
+
+int main(void)
+{
+	test_routes();
+	test_pid();
+	test_nft();
+	test_hook();
+	return done();
+}
