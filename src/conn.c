@@ -99,6 +99,7 @@ static void reset_request(struct conn *c)
 	c->close_after_reply = 0;
 	c->sout.off = c->sout.len = 0;
 	c->sout_total = 0;
+	c->head_scanned = c->head_line_start = 0;
 }
 
 void conn_server_close(struct conn *c)
@@ -362,6 +363,28 @@ static int account_response_body(struct conn *c)
 	return -1;
 }
 
+/* Parsing starts over on every call, so it is worth doing only when a line
+ * ended or a limit may have been crossed: a head sent a byte at a time then
+ * costs a parse per line, not per byte. */
+static int head_worth_parsing(struct conn *c)
+{
+	const struct http_limits *lim = &c->rt->limits;
+	const char *head = buf_head(&c->cin);
+	size_t longest = lim->max_request_line < lim->max_header_line
+	                         ? lim->max_request_line
+	                         : lim->max_header_line;
+	const char *nl = memrchr(head + c->head_scanned, '\n',
+	                         c->cin.len - c->head_scanned);
+
+	c->head_scanned = c->cin.len;
+	if (nl != NULL) {
+		c->head_line_start = (size_t)(nl - head) + 1;
+		return 1;
+	}
+	return c->cin.len - c->head_line_start > longest ||
+	       c->cin.len > lim->max_header_size;
+}
+
 static void process_head(struct conn *c)
 {
 	struct http_request *req = &parsed_request;
@@ -375,10 +398,15 @@ static void process_head(struct conn *c)
 	}
 	if (c->rt == NULL)
 		c->rt = runtime_ref(c->px->rt);
+	if (!head_worth_parsing(c)) {
+		r = HTTP_PARSE_INCOMPLETE;
+		goto incomplete;
+	}
 	r = http_parse_request(buf_head(&c->cin), c->cin.len, &c->rt->limits,
 	                       req, &why);
 	switch (r) {
 	case HTTP_PARSE_INCOMPLETE:
+	incomplete:
 		if (c->client_eof) {
 			conn_close(c);
 			return;
@@ -487,6 +515,7 @@ void conn_request_finished(struct conn *c)
 	reset_request(c);
 	c->phase = PHASE_HEAD;
 	c->started_ms = 0;
+	c->server_idle_until = event_now_ms() + SERVER_IDLE_MS;
 	c->deadline_ms =
 		event_now_ms() + c->px->rt->cfg->keepalive_timeout * 1000LL;
 	buf_release_if_empty(&c->cin);
@@ -732,6 +761,9 @@ static void server_event(struct event_source *src, uint32_t events)
 
 void conn_check_deadline(struct conn *c, int64_t now)
 {
+	if (c->phase == PHASE_HEAD && c->server.fd != -1 &&
+	    now >= c->server_idle_until)
+		conn_server_close(c);
 	if (now < c->deadline_ms)
 		return;
 	switch (c->phase) {

@@ -9,6 +9,9 @@
 #include "proxy.h"
 
 #define CONN_BUF_SIZE 65536
+/* A kept server connection is closed after this long unused, so idle
+ * clients do not pin a descriptor and a server slot each. */
+#define SERVER_IDLE_MS 5000
 
 enum conn_phase {
 	PHASE_HEAD,     /* waiting for a request head */
@@ -35,6 +38,7 @@ struct conn {
 	struct event_source server;  /* fd -1 when none */
 	enum conn_phase phase;
 	int64_t deadline_ms;
+	int64_t server_idle_until;   /* for a kept server connection */
 	int64_t started_ms;          /* of the current request */
 	uint8_t client_addr[16];
 	char client_ip[46];
@@ -45,6 +49,8 @@ struct conn {
 	struct buf sin;   /* from the server: [0, sin_body) is body to send */
 	struct buf cout;  /* to the client, before any body bytes */
 	size_t cin_body;
+	size_t head_scanned;    /* bytes of cin searched for a line end */
+	size_t head_line_start; /* offset after the last line end seen */
 	size_t sin_body;
 	int client_eof;
 	int server_eof;

@@ -276,6 +276,7 @@ void proxy_stop(struct proxy *px)
 	if (px->stopping)
 		return;
 	px->stopping = 1;
+	px->stop_deadline_ms = event_now_ms() + STOP_GRACE_MS;
 	event_remove(px->loop, &px->listener);
 	for (c = px->conns; c != NULL; c = next) {
 		next = c->next;
@@ -302,6 +303,11 @@ void proxy_run(struct proxy *px)
 		}
 		resolver_tick(px->resolver);
 		now = event_now_ms();
+		if (px->stopping && now >= px->stop_deadline_ms) {
+			while (px->conns != NULL)
+				conn_close(px->conns);
+			break;
+		}
 		if (now >= next_tick) {
 			struct conn *c, *next;
 			for (c = px->conns; c != NULL; c = next) {

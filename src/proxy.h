@@ -62,6 +62,7 @@ struct proxy {
 	struct conn *conns;           /* every open connection */
 	int n_conns;
 	int stopping;
+	int64_t stop_deadline_ms;     /* busy connections are cut off then */
 	uint8_t (*local_addrs)[16];   /* this host's addresses */
 	int n_local_addrs;
 	struct proxy_stats stats;
@@ -86,7 +87,8 @@ void proxy_run(struct proxy *px);
 void proxy_set_runtime(struct proxy *px, struct runtime *rt);
 
 /* Stops accepting; idle connections close now, busy ones after their
- * current exchange. */
+ * current exchange or after STOP_GRACE_MS at the latest. */
+#define STOP_GRACE_MS 10000
 void proxy_stop(struct proxy *px);
 
 void proxy_free(struct proxy *px);

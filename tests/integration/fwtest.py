@@ -208,7 +208,7 @@ class CurlResult:
         self.body_path = body_path
         out = cp.stdout.decode("utf-8", "replace")
         self.write_out = out
-        m = re.search(r"@@(\d+) (\d+)@@", out)
+        m = re.search(r"::(\d+) (\d+)::", out)
         self.status = int(m.group(1)) if m else None
         self.num_connects = int(m.group(2)) if m else None
         self._body = None
@@ -252,7 +252,7 @@ def parse_header_block(text):
     return out
 
 
-def curl(proxy, url, *args, tmp=None, timeout=60, cacert=None):
+def curl(proxy, url, *args, tmp=None, timeout=20, cacert=None):
     """Runs curl through proxy (a Proxy, a port, or None for direct) and
     returns a CurlResult: .status, .num_connects, .body, .headers()."""
     import tempfile
@@ -260,7 +260,7 @@ def curl(proxy, url, *args, tmp=None, timeout=60, cacert=None):
     body = os.path.join(str(tmp), "body.%d" % time.monotonic_ns())
     hdr = body + ".hdr"
     cmd = ["curl", "-sS", "--max-time", str(timeout), "-o", body, "-D", hdr,
-           "-w", "@@%{http_code} %{num_connects}@@"]
+           "-w", "::%{http_code} %{num_connects}::"]
     if proxy is not None:
         port = proxy if isinstance(proxy, int) else proxy.port
         cmd += ["-x", "http://127.0.0.1:%d" % port]
