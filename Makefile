@@ -106,13 +106,6 @@ lib-fuzz: $(LIB)
 bench: all
 	bench/run
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 755 $(BIN)/fwproxy $(BIN)/fwproxyctl $(DESTDIR)$(PREFIX)/sbin/
-
-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/fwproxy $(DESTDIR)$(PREFIX)/sbin/fwproxyctl
-
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
 
@@ -121,5 +114,8 @@ check-format:
 
 clean:
 	rm -rf build build-asan build-fuzz bin bin-asan
+
+# install, uninstall, dist, dist-check
+-include $(wildcard mk/*.mk)
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

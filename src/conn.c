@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log.h"
 #include "util.h"
 
@@ -481,17 +482,35 @@ void conn_start_tunnel(struct conn *c)
 
 static void log_request(struct conn *c)
 {
-	char line[16];
+	char rule[HOSTNAME_MAX + 32];
+	long long ms = (long long)(event_now_ms() - c->started_ms);
 
-	snprintf(line, sizeof(line), "%d", c->rule_line);
+	if (c->rule_file != NULL)
+		snprintf(rule, sizeof(rule), "%s:%d", c->rule_file, c->rule_line);
+	else
+		str_copy(rule, "default", sizeof(rule));
+	if (log_is_json()) {
+		struct buf b = {0};
+		json_string(&b, "event", "request");
+		json_string(&b, "client", c->client_ip);
+		json_string(&b, "method", c->method);
+		json_string(&b, "url", c->url);
+		json_string(&b, "host", c->host);
+		json_number(&b, "port", c->port);
+		json_number(&b, "status", c->resp_status);
+		json_number(&b, "up", (long long)c->bytes_up);
+		json_number(&b, "down", (long long)c->bytes_down);
+		json_number(&b, "ms", ms);
+		json_string(&b, "rule", rule);
+		log_json(LOG_LEVEL_INFO, buf_head(&b));
+		buf_free(&b);
+		return;
+	}
 	log_msg(LOG_LEVEL_INFO,
-	        "Request %s \"%s %s\" %d up=%llu down=%llu %lldms rule=%s%s%s",
+	        "Request %s \"%s %s\" %d up=%llu down=%llu %lldms rule=%s",
 	        c->client_ip, c->method, c->url ? c->url : "-",
 	        c->resp_status, (unsigned long long)c->bytes_up,
-	        (unsigned long long)c->bytes_down,
-	        (long long)(event_now_ms() - c->started_ms),
-	        c->rule_file ? c->rule_file : "default",
-	        c->rule_file ? ":" : "", c->rule_file ? line : "");
+	        (unsigned long long)c->bytes_down, ms, rule);
 }
 
 void conn_request_finished(struct conn *c)

@@ -6,6 +6,7 @@
 
 #include "base64.h"
 #include "conn.h"
+#include "json.h"
 #include "log.h"
 #include "util.h"
 
@@ -164,16 +165,35 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 
 static void note_refusal(struct conn *c, const struct filter_verdict *v)
 {
-	char rule[64];
+	int learn = c->rt->cfg->filter_learn;
+	char rule[HOSTNAME_MAX + 32];
 
 	if (v->line > 0)
 		snprintf(rule, sizeof(rule), "%s:%d", v->file, v->line);
 	else
 		str_copy(rule, "default", sizeof(rule));
-	log_msg(LOG_LEVEL_NOTICE,
-	        "Proxying refused on filtered domain \"%s\" (client %s, %s "
-	        "%s:%u, rule %s)",
-	        c->host, c->client_ip, c->method, c->host, c->port, rule);
+	if (log_is_json()) {
+		struct buf b = {0};
+		json_string(&b, "event", learn ? "would-refuse" : "refused");
+		json_string(&b, "client", c->client_ip);
+		json_string(&b, "method", c->method);
+		json_string(&b, "url", c->url);
+		json_string(&b, "host", c->host);
+		json_number(&b, "port", c->port);
+		json_string(&b, "rule", rule);
+		log_json(LOG_LEVEL_NOTICE, buf_head(&b));
+		buf_free(&b);
+	} else if (learn) {
+		log_msg(LOG_LEVEL_NOTICE,
+		        "Learning: would refuse filtered domain \"%s\" (client "
+		        "%s, %s %s:%u, rule %s)",
+		        c->host, c->client_ip, c->method, c->host, c->port, rule);
+	} else {
+		log_msg(LOG_LEVEL_NOTICE,
+		        "Proxying refused on filtered domain \"%s\" (client %s, "
+		        "%s %s:%u, rule %s)",
+		        c->host, c->client_ip, c->method, c->host, c->port, rule);
+	}
 	proxy_note_refusal(c->px, c->client_ip, c->method, c->host, c->port);
 }
 

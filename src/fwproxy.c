@@ -239,6 +239,7 @@ static void reload(struct worker *w)
 	}
 	warn_fixed_settings(w->px.rt->cfg, rt->cfg);
 	log_set_level(rt->cfg->log_level);
+	log_set_json(rt->cfg->log_json);
 	proxy_set_runtime(&w->px, rt);
 	log_msg(LOG_LEVEL_NOTICE, "Reloaded %s (%zu rules)", w->config_path,
 	        rt->filter ? filter_count(rt->filter) : (size_t)0);
@@ -434,6 +435,7 @@ int main(int argc, char **argv)
 		        strerror(errno));
 		return 1;
 	}
+	log_set_json(cfg->log_json);
 	if (!o.foreground && daemonize() == -1) {
 		fprintf(stderr, "fwproxy: cannot start in the background: %s\n",
 		        strerror(errno));

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "json.h"
 #include "util.h"
 
 static struct {
@@ -18,7 +20,8 @@ static struct {
 	int fd;
 	int syslog;
 	enum log_level level;
-} log_state = {NULL, -1, 0, LOG_LEVEL_INFO};
+	int json;
+} log_state = {NULL, -1, 0, LOG_LEVEL_INFO, 0};
 
 static const char *const level_names[] = {
 	[LOG_LEVEL_CRITICAL] = "CRITICAL", [LOG_LEVEL_ERROR] = "ERROR",
@@ -31,6 +34,8 @@ static const int syslog_priorities[] = {
 	[LOG_LEVEL_WARNING] = LOG_WARNING, [LOG_LEVEL_NOTICE] = LOG_NOTICE,
 	[LOG_LEVEL_CONNECT] = LOG_INFO,   [LOG_LEVEL_INFO] = LOG_INFO,
 };
+
+static void write_line(const char *line, size_t n);
 
 static int open_file(const char *path)
 {
@@ -94,6 +99,15 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (!log_enabled(level))
 		return;
 	va_start(ap, fmt);
+	if (log_state.json) {
+		struct buf members = {0};
+		m = vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		json_string(&members, "message", line);
+		log_json(level, buf_head(&members));
+		buf_free(&members);
+		return;
+	}
 	if (log_state.syslog) {
 		va_list copy;
 		va_copy(copy, ap);
@@ -119,8 +133,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
-	if (write(log_state.fd != -1 ? log_state.fd : STDERR_FILENO, line,
-	          (size_t)n) < 0) {
+	write_line(line, (size_t)n);
+}
+
+static void write_line(const char *line, size_t n)
+{
+	if (write(log_state.fd != -1 ? log_state.fd : STDERR_FILENO, line, n) <
+	    0) {
 		/* Nowhere left to report a failing log. */
 	}
 }
@@ -135,4 +154,37 @@ void log_close(void)
 	log_state.path = NULL;
 	log_state.fd = -1;
 	log_state.syslog = 0;
+}
+
+void log_set_json(int on)
+{
+	log_state.json = on;
+}
+
+int log_is_json(void)
+{
+	return log_state.json;
+}
+
+void log_json(enum log_level level, const char *members)
+{
+	struct buf b = {0};
+	struct timeval tv;
+	struct tm tm;
+	char when[64];
+
+	if (!log_enabled(level))
+		return;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	buf_printf(&b, "{\"time\":\"%s.%03dZ\",\"level\":\"%s\",\"pid\":%ld,%s}\n",
+	           when, (int)(tv.tv_usec / 1000), level_names[level],
+	           (long)getpid(), members);
+	if (log_state.syslog)
+		syslog(syslog_priorities[level], "%.*s", (int)b.len - 1,
+		       buf_head(&b));
+	if (!log_state.syslog || log_state.fd != -1)
+		write_line(buf_head(&b), b.len);
+	buf_free(&b);
 }

@@ -25,4 +25,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 void log_close(void);
 
+/* LogFormat json: every line becomes one JSON object with "time",
+ * "level", "pid" and "message" (or the members given to log_json). */
+void log_set_json(int on);
+int log_is_json(void);
+
+/* Writes one object with time, level and pid followed by members, which
+ * is JSON object members without braces (see json.h). */
+void log_json(enum log_level level, const char *members);
+
 #endif

@@ -179,7 +179,8 @@ def start_proxy(directory, directives="", rules=None, dns_port=None,
     if conf_text is not None:
         conf = os.path.join(directory, "fwproxy.conf")
         with open(conf, "w") as f:
-            f.write(conf_text.format(port=port, dir=directory, dns=dns_port))
+            f.write(conf_text.format(port=port, dir=directory, dns=dns_port,
+                                     data=DATA))
     else:
         conf = write_config(directory, port, directives, rules, dns_port,
                             allow_destination, log_level)

@@ -80,6 +80,7 @@ error_log {d}/error.log info;
 events {{ worker_connections 256; }}
 http {{
     default_type application/octet-stream;
+    types {{ text/html html; text/plain txt; }}
     access_log {d}/access.log;
     client_body_temp_path {d}/tmp-body;
     proxy_temp_path {d}/tmp-proxy;
@@ -172,6 +173,7 @@ class Dns:
             ["dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts",
              "--no-poll", "--user=root", "--group=root",
              "--addn-hosts=" + self.hosts_path, "--local=/invalid/",
+             "--local=/test/",
              "--address=/test/" + wildcard, "--port=%d" % self.port,
              "--listen-address=127.0.0.1", "--bind-interfaces",
              "--pid-file=", "--log-queries", "--log-facility=" + self.log],
