@@ -50,6 +50,11 @@ $(LIB): $(LIB_OBJS)
 $(BIN)/%: $(BUILD)/%.o $(LIB) | $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# The daemon with test hooks (SIGUSR2 makes a forbidden call), for the
+# sandbox tests only; never installed.
+$(BUILD)/fwproxy-testhooks.o: src/fwproxy.c | $(BUILD)
+	$(CC) $(CPPFLAGS) -DFWPROXY_TEST_HOOKS $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -70,7 +75,7 @@ fuzz-replay: $(FUZZ_REPLAY_BINS)
 	@set -e; for t in $(FUZZ_REPLAY_BINS); do \
 		n=$$(basename $$t); $$t fuzz/corpus/$${n#fuzz_}; done
 
-integration: all
+integration: all $(BIN)/fwproxy-testhooks
 	FWPROXY_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q -p no:cacheprovider \
 		tests/integration $(wildcard tests/e2e)
 

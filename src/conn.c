@@ -139,20 +139,21 @@ void conn_close(struct conn *c)
 }
 
 /* Unallocated buffers count as having room: they are allocated on read. */
-static int has_room(const struct buf *b)
+static int has_room(const struct buf *b, size_t cap)
 {
-	return b->data == NULL || buf_room(b) > 0;
+	return b->data == NULL || buf_room(b) > 0 || b->off > 0 || b->cap < cap;
 }
 
 void conn_update_events(struct conn *c)
 {
 	uint32_t cm = 0, sm = 0;
 	int client_out = c->cout.len > 0 || c->sin_body > 0;
+	size_t cin_cap = head_buffer_size(c->rt ? c->rt : c->px->rt);
 	int server_out = c->sout.len > 0 || c->cin_body > 0;
 
 	switch (c->phase) {
 	case PHASE_HEAD:
-		if (has_room(&c->cin))
+		if (has_room(&c->cin, cin_cap))
 			cm |= EPOLLIN;
 		sm |= EPOLLIN; /* a kept server connection closing */
 		break;
@@ -160,17 +161,17 @@ void conn_update_events(struct conn *c)
 		sm = c->server.mask; /* the dialer owns it */
 		break;
 	case PHASE_EXCHANGE:
-		if (!c->req_done && !c->client_eof && has_room(&c->cin))
+		if (!c->req_done && !c->client_eof && has_room(&c->cin, cin_cap))
 			cm |= EPOLLIN;
-		if (has_room(&c->sin) && !c->server_eof)
+		if (has_room(&c->sin, CONN_BUF_SIZE) && !c->server_eof)
 			sm |= EPOLLIN;
 		if (server_out)
 			sm |= EPOLLOUT;
 		break;
 	case PHASE_TUNNEL:
-		if (!c->client_eof && has_room(&c->cin))
+		if (!c->client_eof && has_room(&c->cin, cin_cap))
 			cm |= EPOLLIN;
-		if (!c->server_eof && has_room(&c->sin))
+		if (!c->server_eof && has_room(&c->sin, CONN_BUF_SIZE))
 			sm |= EPOLLIN;
 		if (server_out)
 			sm |= EPOLLOUT;
@@ -195,9 +196,16 @@ void conn_update_events(struct conn *c)
  * error, -2 when nothing is available now. */
 static ssize_t read_into(int fd, struct buf *b, size_t cap)
 {
+	size_t first = cap < CONN_BUF_FIRST ? cap : CONN_BUF_FIRST;
 	ssize_t n;
 
-	buf_reserve(b, cap, cap / 4);
+	/* Start small (most heads are short) and grow to cap when full. */
+	if (b->data == NULL)
+		buf_reserve(b, first, 0);
+	else if (buf_room(b) == 0 && b->off + b->len >= b->cap && b->cap < cap)
+		buf_reserve(b, b->cap * 2 < cap ? b->cap * 2 : cap, 1);
+	else
+		buf_reserve(b, b->cap, b->cap / 4);
 	if (buf_room(b) == 0)
 		return -2;
 	n = read(fd, buf_tail(b), buf_room(b));

@@ -9,6 +9,7 @@
 #include "proxy.h"
 
 #define CONN_BUF_SIZE 65536
+#define CONN_BUF_FIRST 16384
 /* A kept server connection is closed after this long unused, so idle
  * clients do not pin a descriptor and a server slot each. */
 #define SERVER_IDLE_MS 5000

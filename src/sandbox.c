@@ -244,11 +244,6 @@ static void handled_for_abi(int abi, struct ll_ruleset_attr *attr, size_t *size)
 	}
 }
 
-/* Rights that Landlock accepts on a rule for a single file. */
-#define LL_FS_FILE_RIGHTS                                                      \
-	(LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | \
-	 LL_FS_IOCTL_DEV)
-
 static int open_dir_of(const char *path, char *err, size_t errsize)
 {
 	char dir[4096];
@@ -273,12 +268,12 @@ static int open_dir_of(const char *path, char *err, size_t errsize)
 	return fd;
 }
 
-/* A readable file is granted as that file (its inode: a file replaced by
- * rename is no longer covered, its directory must be listed for that); a
- * writable file stands for its directory, because log rotation re-creates
- * it. A directory always stands for everything beneath it. */
+/* A file stands for its directory: editors, sed -i and fwproxyctl replace
+ * files by rename and log rotation re-creates the log, so a rule on the old
+ * inode would make SIGHUP and SIGUSR1 fail with EACCES. A directory stands
+ * for everything beneath it. */
 static int add_paths(int ruleset, const char *const *paths, uint64_t access,
-                     int file_means_dir, char *err, size_t errsize)
+                     char *err, size_t errsize)
 {
 	struct ll_path_beneath_attr rule;
 	struct stat st;
@@ -287,22 +282,13 @@ static int add_paths(int ruleset, const char *const *paths, uint64_t access,
 
 	for (i = 0; paths != NULL && paths[i] != NULL; i++) {
 		fd = open(paths[i], O_PATH | O_CLOEXEC);
-		if (fd < 0 && (!file_means_dir || errno != ENOENT)) {
-			snprintf(err, errsize, "landlock: %s: %s", paths[i],
-			         strerror(errno));
-			return -1;
-		}
-		rule.allowed_access = access;
-		if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			if (file_means_dir) {
-				close(fd);
-				fd = -1;
-			} else {
-				rule.allowed_access &= LL_FS_FILE_RIGHTS;
-			}
+		if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			close(fd);
+			fd = -1;
 		}
 		if (fd < 0 && (fd = open_dir_of(paths[i], err, errsize)) < 0)
 			return -1;
+		rule.allowed_access = access;
 		rule.parent_fd = fd;
 		if (syscall(__NR_landlock_add_rule, ruleset,
 		            LL_RULE_PATH_BENEATH, &rule, 0) < 0) {
@@ -341,13 +327,13 @@ static int apply_landlock(const char *const *readable,
 	     attr.handled_access_fs;
 #ifdef SANITIZER_BUILD
 	static const char *const sanitizer_paths[] = {"/proc/", NULL};
-	if (add_paths(ruleset, sanitizer_paths, rd, 0, err, errsize) < 0) {
+	if (add_paths(ruleset, sanitizer_paths, rd, err, errsize) < 0) {
 		close(ruleset);
 		return -1;
 	}
 #endif
-	if (add_paths(ruleset, readable, rd, 0, err, errsize) < 0 ||
-	    add_paths(ruleset, writable, wr, 1, err, errsize) < 0) {
+	if (add_paths(ruleset, readable, rd, err, errsize) < 0 ||
+	    add_paths(ruleset, writable, wr, err, errsize) < 0) {
 		close(ruleset);
 		return -1;
 	}
