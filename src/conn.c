@@ -22,6 +22,13 @@ static void conn_progress(struct conn *c);
 static void client_event(struct event_source *src, uint32_t events);
 static void server_event(struct event_source *src, uint32_t events);
 
+/* Timeout bounds every wait, as in tinyproxy; the finer limits can only
+ * shorten it. */
+static int64_t idle_limit_ms(const struct config *cfg, int seconds)
+{
+	return (seconds < cfg->timeout ? seconds : cfg->timeout) * 1000LL;
+}
+
 static size_t head_buffer_size(const struct runtime *rt)
 {
 	size_t want = rt->limits.max_header_size + 1;
@@ -58,7 +65,8 @@ void conn_accept(struct proxy *px, int fd, const struct sockaddr *peer)
 	getsockname(fd, (struct sockaddr *)&c->local, &len);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->phase = PHASE_HEAD;
-	c->deadline_ms = event_now_ms() + px->rt->cfg->header_timeout * 1000LL;
+	c->deadline_ms = event_now_ms() + idle_limit_ms(px->rt->cfg,
+	                                                px->rt->cfg->header_timeout);
 	c->next = px->conns;
 	if (px->conns != NULL)
 		px->conns->prev = c;
@@ -424,8 +432,9 @@ static void process_head(struct conn *c)
 		 * slowly its bytes trickle in. */
 		if (c->started_ms == 0) {
 			c->started_ms = event_now_ms();
-			c->deadline_ms = c->started_ms +
-			                 c->rt->cfg->header_timeout * 1000LL;
+			c->deadline_ms =
+				c->started_ms +
+				idle_limit_ms(c->rt->cfg, c->rt->cfg->header_timeout);
 		}
 		conn_update_events(c);
 		return;
@@ -544,7 +553,8 @@ void conn_request_finished(struct conn *c)
 	c->started_ms = 0;
 	c->server_idle_until = event_now_ms() + SERVER_IDLE_MS;
 	c->deadline_ms =
-		event_now_ms() + c->px->rt->cfg->keepalive_timeout * 1000LL;
+		event_now_ms() + idle_limit_ms(c->px->rt->cfg,
+		                               c->px->rt->cfg->keepalive_timeout);
 	buf_release_if_empty(&c->cin);
 	buf_release_if_empty(&c->cout);
 	buf_release_if_empty(&c->sin);

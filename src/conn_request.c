@@ -108,6 +108,16 @@ static int replaced_field(const struct http_header *h)
 	       http_header_is(h, "Proxy-Connection");
 }
 
+static int has_content_length(const struct http_request *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->n_headers; i++)
+		if (http_header_is(&req->headers[i], "Content-Length"))
+			return 1;
+	return 0;
+}
+
 static void build_server_head(struct conn *c, const struct http_request *req,
                               const char *authority)
 {
@@ -140,6 +150,8 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 	if (req->body == HTTP_BODY_LENGTH)
 		buf_printf(b, "Content-Length: %llu\r\n",
 		           (unsigned long long)req->content_length);
+	else if (req->body == HTTP_BODY_NONE && has_content_length(req))
+		buf_append_str(b, "Content-Length: 0\r\n");
 	else if (req->body == HTTP_BODY_CHUNKED)
 		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
 	if (req->minor == 0)

@@ -35,21 +35,21 @@ static void build_client_head(struct conn *c, const struct http_response *r,
 		buf_append(b, h->value.p, h->value.n);
 		buf_append(b, "\r\n", 2);
 	}
-	if (r->body == HTTP_BODY_LENGTH ||
-	    (r->body == HTTP_BODY_NONE && c->is_head)) {
-		/* HEAD answers keep the length the GET would have. */
-		for (i = 0; i < r->n_headers; i++)
-			if (http_header_is(&r->headers[i], "Content-Length"))
-				break;
-		if (r->body == HTTP_BODY_LENGTH)
-			buf_printf(b, "Content-Length: %llu\r\n",
-			           (unsigned long long)r->content_length);
-		else if (i < r->n_headers)
-			buf_printf(b, "Content-Length: %.*s\r\n",
-			           (int)r->headers[i].value.n,
-			           r->headers[i].value.p);
+	if (r->body == HTTP_BODY_LENGTH) {
+		buf_printf(b, "Content-Length: %llu\r\n",
+		           (unsigned long long)r->content_length);
 	} else if (r->body == HTTP_BODY_CHUNKED) {
 		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
+	} else if (r->body == HTTP_BODY_NONE) {
+		/* No body follows, but the length (of a HEAD's GET, or zero)
+		 * still tells the client so; the parser checked the value. */
+		for (i = 0; i < r->n_headers; i++)
+			if (http_header_is(&r->headers[i], "Content-Length")) {
+				buf_printf(b, "Content-Length: %.*s\r\n",
+				           (int)r->headers[i].value.n,
+				           r->headers[i].value.p);
+				break;
+			}
 	}
 	if (r->status >= 200) {
 		if (!keep_client)

@@ -26,6 +26,7 @@
 
 #define LISTEN_BACKLOG 1024
 #define INHERITED_FD 3
+#define MAX_READABLE 64
 
 static const char usage_text[] =
 	"usage: fwproxy [-dt] [-c FILE]\n"
@@ -287,7 +288,8 @@ static int run_worker(struct runtime *rt, int listen_fd,
 	static struct worker w;
 	char err[256];
 	const struct config *cfg = rt->cfg;
-	const char *readable[8], *writable[3];
+	const char *readable[MAX_READABLE], *writable[3];
+	const struct error_file *ef;
 	int r = 0, w_n = 0, i;
 
 	w.config_path = config_path;
@@ -318,6 +320,9 @@ static int run_worker(struct runtime *rt, int listen_fd,
 		readable[i++] = cfg->default_error_file;
 	if (cfg->stat_file)
 		readable[i++] = cfg->stat_file;
+	for (ef = cfg->error_files; ef != NULL && i < MAX_READABLE - 1;
+	     ef = ef->next)
+		readable[i++] = ef->path;
 	readable[i] = NULL;
 	if (cfg->log_file)
 		writable[w_n++] = cfg->log_file;
@@ -429,23 +434,23 @@ int main(int argc, char **argv)
 	if (listen_fd == -1)
 		listen_fd = open_listener(cfg);
 	if (listen_fd == -1)
-		return 1;
+		goto fail;
 	if (log_open(cfg->log_file, cfg->syslog, cfg->log_level) == -1) {
 		fprintf(stderr, "fwproxy: LogFile %s: %s\n", cfg->log_file,
 		        strerror(errno));
-		return 1;
+		goto fail;
 	}
 	log_set_json(cfg->log_json);
 	if (!o.foreground && daemonize() == -1) {
 		fprintf(stderr, "fwproxy: cannot start in the background: %s\n",
 		        strerror(errno));
-		return 1;
+		goto fail;
 	}
 	block_signals(&sigs);
 	if (cfg->pid_file != NULL && write_pid_file(cfg->pid_file) == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "PidFile %s: %s", cfg->pid_file,
 		        strerror(errno));
-		return 1;
+		goto fail;
 	}
 	privileged = geteuid() == 0 && (cfg->user != NULL || cfg->group != NULL);
 	if (!privileged) {
@@ -455,12 +460,13 @@ int main(int argc, char **argv)
 		if (pid_file != NULL)
 			unlink(pid_file);
 		free(pid_file);
+		log_close();
 		return status;
 	}
 	worker = fork();
 	if (worker == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "fork: %s", strerror(errno));
-		return 1;
+		goto fail;
 	}
 	if (worker == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -469,5 +475,12 @@ int main(int argc, char **argv)
 		_exit(run_worker(rt, listen_fd, o.config_path, &sigs, 1));
 	}
 	close(listen_fd);
-	return run_parent(worker, &sigs, cfg->pid_file);
+	status = run_parent(worker, &sigs, cfg->pid_file);
+	runtime_unref(rt);
+	log_close();
+	return status;
+fail:
+	runtime_unref(rt);
+	log_close();
+	return 1;
 }

@@ -5,11 +5,11 @@
 #include "util.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -281,14 +281,19 @@ static int add_paths(int ruleset, const char *const *paths, uint64_t access,
 	int fd;
 
 	for (i = 0; paths != NULL && paths[i] != NULL; i++) {
+		rule.allowed_access = access;
 		fd = open(paths[i], O_PATH | O_CLOEXEC);
 		if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode))) {
 			close(fd);
 			fd = -1;
 		}
-		if (fd < 0 && (fd = open_dir_of(paths[i], err, errsize)) < 0)
-			return -1;
-		rule.allowed_access = access;
+		if (fd < 0) {
+			/* Files in it, not a listing of it. */
+			rule.allowed_access &= ~LL_FS_READ_DIR;
+			fd = open_dir_of(paths[i], err, errsize);
+			if (fd < 0)
+				return -1;
+		}
 		rule.parent_fd = fd;
 		if (syscall(__NR_landlock_add_rule, ruleset,
 		            LL_RULE_PATH_BENEATH, &rule, 0) < 0) {
@@ -301,6 +306,13 @@ static int add_paths(int ruleset, const char *const *paths, uint64_t access,
 	}
 	return 0;
 }
+
+#ifdef SANITIZER_BUILD
+/* LeakSanitizer lists /proc/PID/task at exit. */
+static const char *const sanitizer_paths[] = {"/proc/", NULL};
+#else
+static const char *const sanitizer_paths[] = {NULL};
+#endif
 
 static int apply_landlock(const char *const *readable,
                           const char *const *writable, char *err,
@@ -325,14 +337,8 @@ static int apply_landlock(const char *const *readable,
 	wr = (LL_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_MAKE_REG |
 	      LL_FS_REMOVE_FILE) &
 	     attr.handled_access_fs;
-#ifdef SANITIZER_BUILD
-	static const char *const sanitizer_paths[] = {"/proc/", NULL};
-	if (add_paths(ruleset, sanitizer_paths, rd, err, errsize) < 0) {
-		close(ruleset);
-		return -1;
-	}
-#endif
-	if (add_paths(ruleset, readable, rd, err, errsize) < 0 ||
+	if (add_paths(ruleset, sanitizer_paths, rd, err, errsize) < 0 ||
+	    add_paths(ruleset, readable, rd, err, errsize) < 0 ||
 	    add_paths(ruleset, writable, wr, err, errsize) < 0) {
 		close(ruleset);
 		return -1;
@@ -516,9 +522,14 @@ static int add_sanitizer_rules(scmp_filter_ctx ctx)
 	    SCMP_SYS(getdents), SCMP_SYS(getdents64), SCMP_SYS(open),
 	};
 	static const int requests[] = {
-	    PTRACE_ATTACH,    PTRACE_DETACH,    PTRACE_GETREGS,
-	    PTRACE_GETREGSET, PTRACE_GETFPREGS, PTRACE_PEEKUSER,
-	    PTRACE_CONT,      PTRACE_INTERRUPT, PTRACE_SEIZE,
+	    PTRACE_ATTACH,    PTRACE_DETACH, PTRACE_CONT,      PTRACE_PEEKUSER,
+	    PTRACE_GETREGSET, PTRACE_SEIZE,  PTRACE_INTERRUPT,
+#ifdef PT_GETREGS
+	    PTRACE_GETREGS,
+#endif
+#ifdef PT_GETFPREGS
+	    PTRACE_GETFPREGS,
+#endif
 	};
 	scmp_datum_t thread = CLONE_VM | CLONE_UNTRACED;
 	size_t i;

@@ -107,13 +107,14 @@ class Proxy:
     def signal(self, sig):
         os.kill(self.pid, sig)
 
-    def reload(self, wait=True):
-        """SIGHUP; with wait, waits for the reload to be logged."""
-        before = self.log_text().count("\n")
+    def reload(self, timeout=5.0):
+        """SIGHUP; waits until the log reports the reload (done or failed)
+        and returns the log lines written since the signal."""
+        before = len(self.log_text().splitlines())
         self.signal(signal.SIGHUP)
-        if wait:
-            wait_for(lambda: "reload" in "\n".join(
-                self.log_text().splitlines()[before:]).lower(), 5.0)
+        new = lambda: self.log_text().splitlines()[before:]
+        wait_for(lambda: any(re.search(r"Reload", ln) for ln in new()), timeout)
+        return new()
 
     def alive(self):
         return self.proc.poll() is None
@@ -412,6 +413,18 @@ def send_and_read_all(port, data, timeout=10.0, shut_write=False):
         except socket.timeout:
             pass
         return out
+
+
+def send_and_read_all_from(port, source, data, timeout=10.0):
+    """As send_and_read_all, from the local address source."""
+    with connect(port, timeout=timeout, source=source) as s:
+        s.sendall(data)
+        out = b""
+        while True:
+            d = s.recv(1 << 16)
+            if not d:
+                return out
+            out += d
 
 
 def log_lines(text, pattern):

@@ -157,9 +157,10 @@ class Nginx:
 class Dns:
     """dnsmasq on 127.0.0.1:.port. Names from hosts (name -> [addresses]);
     every other name under .test resolves to wildcard; names under
-    .invalid do not exist (NXDOMAIN)."""
+    .invalid do not exist (NXDOMAIN). Without local, queries for other
+    types (AAAA) of .test names get REFUSED instead of an empty answer."""
 
-    def __init__(self, directory, hosts, wildcard):
+    def __init__(self, directory, hosts, wildcard, local=True):
         d = str(directory)
         os.makedirs(d, exist_ok=True)
         self.hosts_path = os.path.join(d, "hosts")
@@ -173,7 +174,7 @@ class Dns:
             ["dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts",
              "--no-poll", "--user=root", "--group=root",
              "--addn-hosts=" + self.hosts_path, "--local=/invalid/",
-             "--local=/test/",
+             *(["--local=/test/"] if local else []),
              "--address=/test/" + wildcard, "--port=%d" % self.port,
              "--listen-address=127.0.0.1", "--bind-interfaces",
              "--pid-file=", "--log-queries", "--log-facility=" + self.log],

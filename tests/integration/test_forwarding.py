@@ -4,6 +4,8 @@ headers, Proxy-Authorization, Via, XTinyproxy, AddHeader, Anonymous."""
 import hashlib
 import json
 
+import fwtest
+
 from fwtest import curl, exchange
 
 
@@ -44,7 +46,6 @@ def test_head_forwarded(fwproxy, world, tmp_path):
     raw = ("HEAD http://m.test:%d/hello HTTP/1.1\r\nHost: m.test\r\n\r\n"
            "GET http://m.test:%d/after HTTP/1.1\r\nHost: m.test\r\n\r\n"
            % (world.origin.port, world.origin.port)).encode()
-    import fwtest
     with fwtest.connect(p.port) as s:
         s.sendall(raw)
         rd = fwtest.Reader(s)
