@@ -169,7 +169,9 @@ void conn_update_events(struct conn *c)
 		sm = c->server.mask; /* the dialer owns it */
 		break;
 	case PHASE_EXCHANGE:
-		if (!c->req_done && !c->client_eof && has_room(&c->cin, cin_cap))
+		/* Reading on past the request body only queues the next
+		 * pipelined request, and keeps the mask as it was. */
+		if (!c->client_eof && has_room(&c->cin, cin_cap))
 			cm |= EPOLLIN;
 		if (has_room(&c->sin, CONN_BUF_SIZE) && !c->server_eof)
 			sm |= EPOLLIN;

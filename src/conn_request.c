@@ -157,10 +157,7 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 	if (req->minor == 0)
 		buf_append_str(b, "Connection: close\r\n");
 	if (!cfg->disable_via_header)
-		buf_printf(b, "Via: 1.%d %s (fwproxy/%s)\r\n", req->minor,
-		           cfg->via_proxy_name ? cfg->via_proxy_name
-		                               : c->px->hostname,
-		           FWPROXY_VERSION);
+		buf_append(b, c->rt->via[req->minor], c->rt->via_len[req->minor]);
 	if (cfg->x_tinyproxy)
 		buf_printf(b, "X-Tinyproxy: %s\r\n", c->client_ip);
 	for (add = cfg->add_headers; add != NULL; add = add->next)

@@ -58,10 +58,7 @@ static void build_client_head(struct conn *c, const struct http_response *r,
 			buf_append_str(b, "Connection: keep-alive\r\n");
 	}
 	if (!cfg->disable_via_header)
-		buf_printf(b, "Via: 1.%d %s (fwproxy/%s)\r\n", r->minor,
-		           cfg->via_proxy_name ? cfg->via_proxy_name
-		                               : c->px->hostname,
-		           FWPROXY_VERSION);
+		buf_append(b, c->rt->via[r->minor], c->rt->via_len[r->minor]);
 	buf_append(b, "\r\n", 2);
 }
 

@@ -91,6 +91,19 @@ struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
 		rt->stat_page = read_page(cfg->stat_file, report, ctx);
 		failed |= rt->stat_page == NULL;
 	}
+	for (n = 0; n < 2; n++) {
+		char host[256], line[512];
+		int len;
+		if (gethostname(host, sizeof(host) - 1) == -1)
+			str_copy(host, "fwproxy", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		len = snprintf(line, sizeof(line), "Via: 1.%d %s (fwproxy/%s)\r\n",
+		               n, cfg->via_proxy_name ? cfg->via_proxy_name : host,
+		               FWPROXY_VERSION);
+		rt->via[n] = xstrdup(line);
+		rt->via_len[n] = (size_t)len < sizeof(line) ? (size_t)len
+		                                            : sizeof(line) - 1;
+	}
 	rt->limits.max_request_line = (size_t)cfg->max_request_line;
 	rt->limits.max_header_line = (size_t)cfg->max_header_line;
 	rt->limits.max_headers = (size_t)cfg->max_headers;
@@ -120,6 +133,8 @@ void runtime_unref(struct runtime *rt)
 		free(rt->error_pages[i].text);
 	free(rt->error_pages);
 	free(rt->stat_page);
+	free(rt->via[0]);
+	free(rt->via[1]);
 	config_free(rt->cfg);
 	free(rt);
 }
@@ -233,8 +248,6 @@ static void load_local_addresses(struct proxy *px)
 int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
                size_t errsize)
 {
-	static char hostname[256];
-
 	memset(px, 0, sizeof(*px));
 	px->reserve_fd = -1;
 	px->rt = rt;
@@ -248,9 +261,6 @@ int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
 	                            rt->cfg->dns_timeout, err, errsize);
 	if (px->resolver == NULL)
 		return -1;
-	if (gethostname(hostname, sizeof(hostname) - 1) == -1)
-		str_copy(hostname, "fwproxy", sizeof(hostname));
-	px->hostname = hostname;
 	load_local_addresses(px);
 	px->listener.fd = listen_fd;
 	px->listener.fn = accept_event;

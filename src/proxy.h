@@ -29,6 +29,8 @@ struct runtime {
 	int n_error_pages;
 	char *stat_page;              /* StatFile contents, or NULL */
 	struct http_limits limits;
+	char *via[2];                 /* "Via: 1.x NAME (fwproxy/V)\r\n", by minor */
+	size_t via_len[2];
 };
 
 struct refusal {
@@ -66,7 +68,6 @@ struct proxy {
 	uint8_t (*local_addrs)[16];   /* this host's addresses */
 	int n_local_addrs;
 	struct proxy_stats stats;
-	const char *hostname;         /* for Via */
 };
 
 /* Builds the runtime for cfg: compiles its filter and loads its pages.

@@ -51,6 +51,8 @@ def test_active_transfer_not_cut_by_timeout(fwproxy, world):
 
 def test_max_clients_plus_one_gets_503(fwproxy, world):
     p = fwproxy("MaxClients 2")
+    # The fixture's readiness probe must be closed and counted out first.
+    time.sleep(0.3)
     held = [fwtest.connect(p.port) for _ in range(2)]
     try:
         # Both held connections are accepted before the third arrives.
