@@ -153,20 +153,91 @@ void proxy_note_refusal(struct proxy *px, const char *client,
 	px->stats.n_recent++;
 }
 
-/* Answers and closes a connection the proxy will not serve, without
- * waiting: the reply fits any socket buffer. */
-static void refuse_now(int fd, int status, const char *reason)
+/* A refused client's request may still be arriving: closing with unread
+ * bytes would reset the connection and lose the answer, so the socket is
+ * drained for a moment first. */
+#define LINGER_MAX 256
+#define LINGER_MS 2000
+
+struct lingering {
+	struct event_source src;
+	struct proxy *px;
+	int64_t until;
+	struct lingering *prev, *next;
+};
+
+static void linger_close(struct lingering *l)
 {
+	struct proxy *px = l->px;
+
+	event_remove(px->loop, &l->src);
+	close(l->src.fd);
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		px->lingering = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	px->n_lingering--;
+	free(l);
+}
+
+static void linger_event(struct event_source *src, uint32_t events)
+{
+	struct lingering *l = src->owner;
+	char sink[4096];
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(src->fd, sink, sizeof(sink))) > 0)
+		;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		linger_close(l);
+}
+
+static void refuse_now(struct proxy *px, int fd, int status,
+                       const char *reason)
+{
+	struct lingering *l;
 	char msg[256];
 	int n = snprintf(msg, sizeof(msg),
 	                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
 	                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
 	                 status, reason, strlen(reason) + 1, reason);
 
-	if (write(fd, msg, (size_t)n) < 0) {
-		/* The client is gone: nothing to tell. */
+	if (write(fd, msg, (size_t)n) < 0 || px == NULL ||
+	    px->n_lingering >= LINGER_MAX) {
+		close(fd);
+		return;
 	}
-	close(fd);
+	shutdown(fd, SHUT_WR);
+	l = xcalloc(1, sizeof(*l));
+	l->px = px;
+	l->src.fd = fd;
+	l->src.fn = linger_event;
+	l->src.owner = l;
+	l->until = event_now_ms() + LINGER_MS;
+	if (event_add(px->loop, &l->src, EPOLLIN | EPOLLRDHUP) == -1) {
+		close(fd);
+		free(l);
+		return;
+	}
+	l->next = px->lingering;
+	if (l->next != NULL)
+		l->next->prev = l;
+	px->lingering = l;
+	px->n_lingering++;
+}
+
+static void linger_expire(struct proxy *px, int64_t now)
+{
+	struct lingering *l, *next;
+
+	for (l = px->lingering; l != NULL; l = next) {
+		next = l->next;
+		if (now >= l->until || px->stopping)
+			linger_close(l);
+	}
 }
 
 static void accept_event(struct event_source *src, uint32_t events)
@@ -192,7 +263,7 @@ static void accept_event(struct event_source *src, uint32_t events)
 				fd = accept4(src->fd, NULL, NULL,
 				             SOCK_NONBLOCK | SOCK_CLOEXEC);
 				if (fd != -1)
-					refuse_now(fd, 503,
+					refuse_now(NULL, fd, 503,
 					           "Service Unavailable");
 				px->reserve_fd = dup(src->fd);
 				px->stats.over_limit++;
@@ -211,7 +282,7 @@ static void accept_event(struct event_source *src, uint32_t events)
 			log_msg(LOG_LEVEL_NOTICE,
 			        "Unauthorized connection from %s",
 			        netaddr_format(addr, ip, sizeof(ip)));
-			refuse_now(fd, 403, "Access denied");
+			refuse_now(px, fd, 403, "Access denied");
 			continue;
 		}
 		if (px->n_conns >= px->rt->cfg->max_clients) {
@@ -219,7 +290,7 @@ static void accept_event(struct event_source *src, uint32_t events)
 			log_msg(LOG_LEVEL_WARNING,
 			        "MaxClients (%d) reached: refusing a client",
 			        px->rt->cfg->max_clients);
-			refuse_now(fd, 503, "Service Unavailable");
+			refuse_now(px, fd, 503, "Service Unavailable");
 			continue;
 		}
 		conn_accept(px, fd, (struct sockaddr *)&peer);
@@ -324,6 +395,7 @@ void proxy_run(struct proxy *px)
 				next = c->next;
 				conn_check_deadline(c, now);
 			}
+			linger_expire(px, now);
 			next_tick = now + TICK_MS;
 		}
 	}
@@ -333,6 +405,8 @@ void proxy_free(struct proxy *px)
 {
 	while (px->conns != NULL)
 		conn_close(px->conns);
+	while (px->lingering != NULL)
+		linger_close(px->lingering);
 	resolver_free(px->resolver);
 	event_loop_free(px->loop);
 	runtime_unref(px->rt);

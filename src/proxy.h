@@ -54,6 +54,7 @@ struct proxy_stats {
 };
 
 struct conn;
+struct lingering;
 
 struct proxy {
 	struct event_loop *loop;
@@ -62,6 +63,8 @@ struct proxy {
 	struct event_source listener;
 	int reserve_fd;               /* given up to accept-and-refuse on EMFILE */
 	struct conn *conns;           /* every open connection */
+	struct lingering *lingering;  /* refused clients, drained before close */
+	int n_lingering;
 	int n_conns;
 	int stopping;
 	int64_t stop_deadline_ms;     /* busy connections are cut off then */
