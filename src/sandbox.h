@@ -12,10 +12,15 @@ int sandbox_drop_privileges(const char *user, const char *group, char *err,
                             size_t errsize);
 
 /* Sets PR_SET_NO_NEW_PRIVS, drops every capability, applies Landlock where
- * the kernel has it (read: the paths in readable[], write: the paths in
- * writable[]; both NULL-terminated, NULL for none) and installs the seccomp
- * allow-list (default action: kill the process). Returns 0, or -1 with a
- * message in err. */
+ * the kernel has it (silently skipped where it does not) and installs the
+ * seccomp allow-list (default action: kill the process). Landlock grants
+ * reading the files in the directory of each path in readable[], and
+ * writing, creating, truncating and removing files in the directory of each
+ * path in writable[] (a directory path stands for everything beneath it):
+ * files are granted through their directory because a reload must see a
+ * file replaced by rename and a reopened log may be a new file. Both lists
+ * are NULL-terminated, NULL for none. Returns 0, or -1 with a message in
+ * err. */
 int sandbox_enter(const char *const *readable, const char *const *writable,
                   char *err, size_t errsize);
 
