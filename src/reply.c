@@ -151,7 +151,7 @@ void conn_reply_stats(struct conn *c)
 	const struct proxy_stats *st = &c->px->stats;
 	const struct config *cfg = c->rt->cfg;
 	struct buf body = {0};
-	char n[7][24];
+	char n[8][24];
 	int i;
 
 	snprintf(n[0], sizeof(n[0]), "%d", c->px->n_conns);
@@ -161,11 +161,13 @@ void conn_reply_stats(struct conn *c)
 	snprintf(n[4], sizeof(n[4]), "%lu", st->refused);
 	snprintf(n[5], sizeof(n[5]), "%lu", st->allowed);
 	snprintf(n[6], sizeof(n[6]), "%lu", st->connections);
+	snprintf(n[7], sizeof(n[7]), "%lu", st->over_limit);
 	if (c->rt->stat_page != NULL) {
 		struct html_var vars[] = {
 			{"opens", n[0]},       {"reqs", n[1]},
 			{"badconns", n[2]},    {"deniedconns", n[3]},
-			{"refusedconns", n[4]}, {"allowed", n[5]},
+			{"refusedconns", n[7]}, {"filtered", n[4]},
+			{"allowed", n[5]},
 			{"connections", n[6]}, {"package", "fwproxy"},
 			{"version", FWPROXY_VERSION},
 		};

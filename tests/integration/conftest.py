@@ -13,9 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fwtest  # noqa: E402
 import peers  # noqa: E402
 
-NGINX_ADDR = "127.0.0.2"
-ORIGIN_ADDR = "127.0.0.3"
-DEAD_ADDR = "127.0.0.9"
+from peers import DEAD_ADDR, NGINX_ADDR, ORIGIN_ADDR  # noqa: E402
 
 
 class World:
@@ -58,6 +56,7 @@ def world(tmp_path_factory):
     finally:
         for s in reversed(started):
             s.stop()
+        os.unlink(w.big)
 
 
 @pytest.fixture

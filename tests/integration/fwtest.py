@@ -432,6 +432,6 @@ def log_lines(text, pattern):
     return [ln for ln in text.splitlines() if rx.search(ln)]
 
 
-LOG_LINE = re.compile(r"^(CRITICAL|ERROR|WARNING|NOTICE|CONNECT|INFO|DEBUG) "
+LOG_LINE = re.compile(r"^(CRITICAL|ERROR|WARNING|NOTICE|CONNECT|INFO|DEBUG) +"
                       r"[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d\.\d{3} "
                       r"\[(\d+)\]: ")

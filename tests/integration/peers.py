@@ -17,6 +17,11 @@ import time
 
 import fwtest
 
+NGINX_ADDR = "127.0.0.2"
+ORIGIN_ADDR = "127.0.0.3"
+DEAD_ADDR = "127.0.0.9"  # nothing listens there
+UPSTREAM_ADDR = "127.0.0.4"
+
 BIG_SIZE = 100 << 20
 BIG_SEED = 20260127
 
