@@ -92,6 +92,13 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+const char *buf_cstr(struct buf *b)
+{
+	buf_append(b, "", 1);
+	b->len--;
+	return buf_head(b);
+}
+
 void buf_release_if_empty(struct buf *b)
 {
 	if (b->len == 0)

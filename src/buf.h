@@ -30,6 +30,10 @@ void buf_append_str(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The pending bytes as a C string: a NUL is kept after them (not counted
+ * in len). Valid until the buffer changes. */
+const char *buf_cstr(struct buf *b);
+
 /* Frees the storage when nothing is pending (idle connections keep no
  * buffers). */
 void buf_release_if_empty(struct buf *b);

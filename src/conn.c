@@ -521,7 +521,7 @@ static void log_request(struct conn *c)
 		json_number(&b, "down", (long long)c->bytes_down);
 		json_number(&b, "ms", ms);
 		json_string(&b, "rule", rule);
-		log_json(LOG_LEVEL_INFO, buf_head(&b));
+		log_json(LOG_LEVEL_INFO, buf_cstr(&b));
 		buf_free(&b);
 		return;
 	}

@@ -190,7 +190,7 @@ static void note_refusal(struct conn *c, const struct filter_verdict *v)
 		json_string(&b, "host", c->host);
 		json_number(&b, "port", c->port);
 		json_string(&b, "rule", rule);
-		log_json(LOG_LEVEL_NOTICE, buf_head(&b));
+		log_json(LOG_LEVEL_NOTICE, buf_cstr(&b));
 		buf_free(&b);
 	} else if (learn) {
 		log_msg(LOG_LEVEL_NOTICE,

@@ -104,7 +104,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		m = vsnprintf(line, sizeof(line), fmt, ap);
 		va_end(ap);
 		json_string(&members, "message", line);
-		log_json(level, buf_head(&members));
+		log_json(level, buf_cstr(&members));
 		buf_free(&members);
 		return;
 	}
@@ -183,7 +183,7 @@ void log_json(enum log_level level, const char *members)
 	           (long)getpid(), members);
 	if (log_state.syslog)
 		syslog(syslog_priorities[level], "%.*s", (int)b.len - 1,
-		       buf_head(&b));
+		       buf_cstr(&b));
 	if (!log_state.syslog || log_state.fd != -1)
 		write_line(buf_head(&b), b.len);
 	buf_free(&b);
