@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 static struct http_request parsed_request;
 
 static void conn_progress(struct conn *c);
+static void pipe_close(struct conn *c);
 static void client_event(struct event_source *src, uint32_t events);
 static void server_event(struct event_source *src, uint32_t events);
 
@@ -58,6 +60,7 @@ void conn_accept(struct proxy *px, int fd, const struct sockaddr *peer)
 	c->client.fn = client_event;
 	c->client.owner = c;
 	c->server.fd = -1;
+	c->pipe_fd[0] = c->pipe_fd[1] = -1;
 	c->server.fn = server_event;
 	c->server.owner = c;
 	netaddr_from_sockaddr(peer, c->client_addr);
@@ -129,6 +132,7 @@ void conn_close(struct conn *c)
 
 	conn_dial_cancel(c);
 	conn_server_close(c);
+	pipe_close(c);
 	event_remove(px->loop, &c->client);
 	close(c->client.fd);
 	if (c->prev != NULL)
@@ -146,6 +150,82 @@ void conn_close(struct conn *c)
 	free(c);
 }
 
+static void pipe_close(struct conn *c)
+{
+	if (c->pipe_fd[0] != -1) {
+		close(c->pipe_fd[0]);
+		close(c->pipe_fd[1]);
+	}
+	c->pipe_fd[0] = c->pipe_fd[1] = -1;
+	c->pipe_len = 0;
+}
+
+/* Large bodies and tunnels go from server to client through a pipe with
+ * splice(2), never copied through user space; only bytes the proxy need
+ * not look at qualify: a tunnel, or a body framed by length or close. */
+static int splice_wanted(const struct conn *c)
+{
+	if (c->server.fd == -1 || c->server_eof || c->sin.len > 0 ||
+	    c->cout.len > 0)
+		return 0;
+	if (c->phase == PHASE_TUNNEL)
+		return 1;
+	/* Once a body is being spliced it stays so: bytes copied meanwhile
+	 * would overtake those in the pipe. */
+	return c->phase == PHASE_EXCHANGE && c->resp_head_sent &&
+	       ((c->resp_body == HTTP_BODY_LENGTH &&
+	         (c->resp_left >= SPLICE_MIN_BYTES || c->pipe_fd[0] != -1)) ||
+	        c->resp_body == HTTP_BODY_CLOSE);
+}
+
+/* Moves what the server has into the pipe. 0, or -1 on error. */
+static int splice_in(struct conn *c)
+{
+	size_t want = SPLICE_PIPE_BYTES - c->pipe_len;
+	ssize_t n;
+
+	if (c->pipe_fd[0] == -1) {
+		if (pipe2(c->pipe_fd, O_NONBLOCK | O_CLOEXEC) == -1) {
+			c->pipe_fd[0] = c->pipe_fd[1] = -1;
+			return 0; /* fall back to copying */
+		}
+		fcntl(c->pipe_fd[1], F_SETPIPE_SZ, SPLICE_PIPE_BYTES);
+	}
+	if (c->phase == PHASE_EXCHANGE && c->resp_body == HTTP_BODY_LENGTH &&
+	    c->resp_left < want)
+		want = (size_t)c->resp_left;
+	if (want == 0)
+		return 0;
+	n = splice(c->server.fd, NULL, c->pipe_fd[1], NULL, want,
+	           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n == 0) {
+		c->server_eof = 1;
+		return 0;
+	}
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	c->pipe_len += (size_t)n;
+	if (c->phase == PHASE_EXCHANGE && c->resp_body == HTTP_BODY_LENGTH)
+		c->resp_left -= (uint64_t)n;
+	return 0;
+}
+
+/* Moves what the pipe holds to the client. 0, or -1 on error. */
+static int splice_out(struct conn *c)
+{
+	ssize_t n;
+
+	if (c->pipe_len == 0)
+		return 0;
+	n = splice(c->pipe_fd[0], NULL, c->client.fd, NULL, c->pipe_len,
+	           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	c->pipe_len -= (size_t)n;
+	c->bytes_down += (uint64_t)n;
+	return 0;
+}
+
 /* Unallocated buffers count as having room: they are allocated on read. */
 static int has_room(const struct buf *b, size_t cap)
 {
@@ -155,7 +235,7 @@ static int has_room(const struct buf *b, size_t cap)
 void conn_update_events(struct conn *c)
 {
 	uint32_t cm = 0, sm = 0;
-	int client_out = c->cout.len > 0 || c->sin_body > 0;
+	int client_out = c->cout.len > 0 || c->sin_body > 0 || c->pipe_len > 0;
 	size_t cin_cap = head_buffer_size(c->rt ? c->rt : c->px->rt);
 	int server_out = c->sout.len > 0 || c->cin_body > 0;
 
@@ -173,7 +253,8 @@ void conn_update_events(struct conn *c)
 		 * pipelined request, and keeps the mask as it was. */
 		if (!c->client_eof && has_room(&c->cin, cin_cap))
 			cm |= EPOLLIN;
-		if (has_room(&c->sin, CONN_BUF_SIZE) && !c->server_eof)
+		if (has_room(&c->sin, CONN_BUF_SIZE) && !c->server_eof &&
+		    c->pipe_len < SPLICE_PIPE_BYTES)
 			sm |= EPOLLIN;
 		if (server_out)
 			sm |= EPOLLOUT;
@@ -181,7 +262,8 @@ void conn_update_events(struct conn *c)
 	case PHASE_TUNNEL:
 		if (!c->client_eof && has_room(&c->cin, cin_cap))
 			cm |= EPOLLIN;
-		if (!c->server_eof && has_room(&c->sin, CONN_BUF_SIZE))
+		if (!c->server_eof && has_room(&c->sin, CONN_BUF_SIZE) &&
+		    c->pipe_len < SPLICE_PIPE_BYTES)
 			sm |= EPOLLIN;
 		if (server_out)
 			sm |= EPOLLOUT;
@@ -291,7 +373,7 @@ static int flush_to_client(struct conn *c)
 	size_t body;
 
 	if (c->cout.len == 0 && c->sin_body == 0)
-		return 0;
+		return splice_out(c);
 	w = write_two(c->client.fd, &c->cout,
 	              c->sin.data ? buf_head(&c->sin) : NULL, c->sin_body);
 	if (w < 0)
@@ -550,6 +632,7 @@ void conn_request_finished(struct conn *c)
 		conn_close(c);
 		return;
 	}
+	pipe_close(c);
 	reset_request(c);
 	c->phase = PHASE_HEAD;
 	c->started_ms = 0;
@@ -650,11 +733,12 @@ static void exchange_progress(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	if (r == 1 && c->sin_body == 0 && c->cout.len == 0) {
+	if (r == 1 && c->sin_body == 0 && c->cout.len == 0 &&
+	    c->pipe_len == 0) {
 		conn_request_finished(c);
 		return;
 	}
-	if (r == 0 && c->server_eof && c->sin_body == 0) {
+	if (r == 0 && c->server_eof && c->sin_body == 0 && c->pipe_len == 0) {
 		/* Truncated: the client must see the connection end. */
 		log_msg(LOG_LEVEL_WARNING, "Response from %s ended early",
 		        c->host);
@@ -674,10 +758,11 @@ static void tunnel_progress(struct conn *c)
 	}
 	if (c->client_eof && c->cin_body == 0 && c->server.fd != -1)
 		shutdown(c->server.fd, SHUT_WR);
-	if (c->server_eof && c->sin_body == 0 && c->cout.len == 0)
+	if (c->server_eof && c->sin_body == 0 && c->cout.len == 0 &&
+	    c->pipe_len == 0)
 		shutdown(c->client.fd, SHUT_WR);
 	if (c->client_eof && c->server_eof && c->cin_body == 0 &&
-	    c->sin_body == 0 && c->cout.len == 0) {
+	    c->sin_body == 0 && c->cout.len == 0 && c->pipe_len == 0) {
 		c->resp_status = 200;
 		c->close_after_reply = 1;
 		conn_request_finished(c);
@@ -778,7 +863,14 @@ static void server_event(struct event_source *src, uint32_t events)
 		return;
 	}
 	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
-	    (src->mask & EPOLLIN)) {
+	    (src->mask & EPOLLIN) && splice_wanted(c)) {
+		if (splice_in(c) == -1 || splice_out(c) == -1) {
+			conn_close(c);
+			return;
+		}
+		c->deadline_ms = event_now_ms() + c->rt->cfg->timeout * 1000LL;
+	} else if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+	           (src->mask & EPOLLIN)) {
 		n = read_into(c->server.fd, &c->sin, CONN_BUF_SIZE);
 		if (n == -1) {
 			if (c->phase == PHASE_TUNNEL) {

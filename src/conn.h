@@ -10,6 +10,9 @@
 
 #define CONN_BUF_SIZE 65536
 #define CONN_BUF_FIRST 16384
+/* Bodies at least this long, and tunnels, are spliced. */
+#define SPLICE_MIN_BYTES (256 * 1024)
+#define SPLICE_PIPE_BYTES (1024 * 1024)
 /* A kept server connection is closed after this long unused, so idle
  * clients do not pin a descriptor and a server slot each. */
 #define SERVER_IDLE_MS 5000
@@ -50,6 +53,8 @@ struct conn {
 	struct buf sin;   /* from the server: [0, sin_body) is body to send */
 	struct buf cout;  /* to the client, before any body bytes */
 	size_t cin_body;
+	int pipe_fd[2];       /* server to client without copying; -1 unused */
+	size_t pipe_len;      /* bytes in the pipe */
 	size_t head_scanned;    /* bytes of cin searched for a line end */
 	size_t head_line_start; /* offset after the last line end seen */
 	size_t sin_body;

@@ -14,6 +14,10 @@
 #define CACHE_BUCKETS 1024
 #define CACHE_MAX_ENTRIES 8192
 #define CACHE_MAX_TTL_S 3600
+/* Answers with a TTL of 0 (common for local names) would cost a lookup per
+ * connection; the destination policy is applied to every address used, so
+ * a short floor does not weaken it. */
+#define CACHE_MIN_TTL_S 5
 #define MAX_SOCKETS 16
 
 struct cache_entry {
@@ -96,8 +100,8 @@ static void cache_store(struct resolver *r, const char *host,
 	struct cache_entry *e;
 	unsigned b;
 
-	if (ttl_s <= 0)
-		return;
+	if (ttl_s < CACHE_MIN_TTL_S)
+		ttl_s = CACHE_MIN_TTL_S;
 	if (ttl_s > CACHE_MAX_TTL_S)
 		ttl_s = CACHE_MAX_TTL_S;
 	if (cache_find(r, host) != NULL)
