@@ -101,6 +101,7 @@ static void reset_request(struct conn *c)
 	c->resp_body = HTTP_BODY_NONE;
 	c->resp_left = 0;
 	c->resp_head_sent = 0;
+	c->interim_count = 0;
 	c->resp_status = 0;
 	c->server_keep_alive = 0;
 	c->bytes_up = c->bytes_down = 0;
@@ -914,6 +915,16 @@ void conn_check_deadline(struct conn *c, int64_t now)
 		conn_dial_event(c, 0);
 		return;
 	case PHASE_EXCHANGE:
+		if (!c->resp_head_sent && !c->req_done) {
+			log_msg(LOG_LEVEL_NOTICE,
+			        "Request body from %s not complete in time",
+			        c->client_ip);
+			conn_server_close(c);
+			conn_reply_error(c, 408, "Request Timeout",
+			                 "the request body was not complete in time",
+			                 1);
+			return;
+		}
 		if (!c->resp_head_sent) {
 			conn_server_close(c);
 			conn_reply_error(c, 504, "Gateway Timeout",

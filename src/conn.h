@@ -10,6 +10,8 @@
 
 #define CONN_BUF_SIZE 65536
 #define CONN_BUF_FIRST 16384
+/* More interim (1xx) answers to one request than this: 502. */
+#define MAX_INTERIM_RESPONSES 8
 /* Bodies at least this long, and tunnels, are spliced. */
 #define SPLICE_MIN_BYTES (256 * 1024)
 #define SPLICE_PIPE_BYTES (1024 * 1024)
@@ -81,6 +83,7 @@ struct conn {
 	uint64_t resp_left;
 	struct http_chunked resp_chunked;
 	int resp_head_sent;
+	int interim_count;    /* 1xx answers so far */
 	int resp_status;
 	int server_keep_alive;
 	uint64_t bytes_up, bytes_down;

@@ -128,10 +128,8 @@ void conn_dial(struct conn *c)
 	if (hostname_ip_literal(dial_host(c), literal)) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->addrs.addr[0];
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&c->addrs.addr[0];
-		static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0,    0,
-		                                     0, 0, 0, 0, 0xff, 0xff};
 		memset(&c->addrs.addr[0], 0, sizeof(c->addrs.addr[0]));
-		if (memcmp(literal, v4mapped, 12) == 0) {
+		if (netaddr_is_v4(literal)) {
 			s4->sin_family = AF_INET;
 			memcpy(&s4->sin_addr, literal + 12, 4);
 		} else {
@@ -259,14 +257,10 @@ static void handshake_done(struct conn *c)
 
 static void start_socks4(struct conn *c)
 {
-	const struct upstream *up = c->upstream;
 	uint8_t literal[16];
 	uint8_t head[8] = {4, 1, (uint8_t)(c->port >> 8), (uint8_t)c->port,
 	                   0, 0, 0, 1};
-	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0,    0,
-	                                     0, 0, 0, 0, 0xff, 0xff};
-	int v4 = hostname_ip_literal(c->host, literal) &&
-	         memcmp(literal, v4mapped, 12) == 0;
+	int v4 = hostname_ip_literal(c->host, literal) && netaddr_is_v4(literal);
 
 	if (v4)
 		memcpy(head + 4, literal + 12, 4);
@@ -274,7 +268,6 @@ static void start_socks4(struct conn *c)
 	buf_append(&c->hs, "", 1); /* empty user id */
 	if (!v4) /* SOCKS4a: the proxy resolves the name */
 		buf_append(&c->hs, c->host, strlen(c->host) + 1);
-	(void)up;
 	c->dial = DIAL_SOCKS4;
 }
 
@@ -293,12 +286,10 @@ static void start_socks5(struct conn *c)
 static void socks5_request(struct conn *c)
 {
 	uint8_t literal[16], head[4] = {5, 1, 0, 3};
-	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0,    0,
-	                                     0, 0, 0, 0, 0xff, 0xff};
 	uint8_t port[2] = {(uint8_t)(c->port >> 8), (uint8_t)c->port};
 
 	if (hostname_ip_literal(c->host, literal)) {
-		int v4 = memcmp(literal, v4mapped, 12) == 0;
+		int v4 = netaddr_is_v4(literal);
 		head[3] = v4 ? 1 : 4;
 		buf_append(&c->hs, head, 4);
 		buf_append(&c->hs, v4 ? literal + 12 : literal, v4 ? 4 : 16);

@@ -91,6 +91,11 @@ int conn_handle_response(struct conn *c)
 			why = "the server switched protocols unasked";
 			break;
 		}
+		if (r->status >= 100 && r->status < 200 &&
+		    ++c->interim_count > MAX_INTERIM_RESPONSES) {
+			why = "too many interim (1xx) answers";
+			break;
+		}
 		if (r->status >= 100 && r->status < 200) {
 			/* Interim answers go on to 1.1 clients only. */
 			if (c->client_minor == 1)

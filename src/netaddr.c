@@ -113,3 +113,8 @@ const char *netaddr_format(const uint8_t addr[16], char *buf, size_t size)
 		str_copy(buf, "?", size);
 	return buf;
 }
+
+int netaddr_is_v4(const uint8_t addr[16])
+{
+	return memcmp(addr, V4_MAPPED, sizeof(V4_MAPPED)) == 0;
+}

@@ -19,6 +19,9 @@ const char *cidr_parse(const char *s, struct cidr *out);
 /* Fills addr[16] (v4 mapped) from a sockaddr; returns 0 / -1 (not IP). */
 int netaddr_from_sockaddr(const struct sockaddr *sa, uint8_t addr[16]);
 
+/* 1 when addr (16 bytes) is an IPv4 address in its v4-mapped form. */
+int netaddr_is_v4(const uint8_t addr[16]);
+
 /* 1 when addr (16 bytes, v4 mapped) lies in net. */
 int cidr_contains(const struct cidr *net, const uint8_t addr[16]);
 
