@@ -97,11 +97,30 @@ static int anonymous_keeps(const struct config *cfg,
 	return 0;
 }
 
+/* 1 when the name reads as lit once '_' is taken for '-': gateways that
+ * map headers to variables (CGI) do so, and would see a second framing
+ * field in "Transfer_Encoding". */
+static int underscore_alias(const struct http_header *h, const char *lit)
+{
+	size_t i;
+
+	if (h->name.n != strlen(lit) || memchr(h->name.p, '_', h->name.n) == NULL)
+		return 0;
+	for (i = 0; i < h->name.n; i++) {
+		int ch = h->name.p[i] == '_' ? '-' : h->name.p[i];
+		if (ascii_lower(ch) != ascii_lower((unsigned char)lit[i]))
+			return 0;
+	}
+	return 1;
+}
+
 /* Fields the proxy writes itself or never forwards, whatever the client's
  * Connection header says. */
 static int replaced_field(const struct http_header *h)
 {
-	return http_header_is(h, "Host") ||
+	return underscore_alias(h, "Content-Length") ||
+	       underscore_alias(h, "Transfer-Encoding") ||
+	       http_header_is(h, "Host") ||
 	       http_header_is(h, "Content-Length") ||
 	       http_header_is(h, "Transfer-Encoding") ||
 	       http_header_is(h, "Proxy-Authorization") ||

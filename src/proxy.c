@@ -267,9 +267,14 @@ static void accept_event(struct event_source *src, uint32_t events)
 					           "Service Unavailable");
 				px->reserve_fd = dup(src->fd);
 				px->stats.over_limit++;
-				log_msg(LOG_LEVEL_WARNING,
-				        "Out of file descriptors: refusing "
-				        "new clients");
+				/* Once a second at most: a flood must not
+				 * fill the disk. */
+				if (event_now_ms() >= px->emfile_logged_ms + 1000) {
+					px->emfile_logged_ms = event_now_ms();
+					log_msg(LOG_LEVEL_WARNING,
+					        "Out of file descriptors: "
+					        "refusing new clients");
+				}
 				continue;
 			}
 			return;

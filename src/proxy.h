@@ -62,6 +62,7 @@ struct proxy {
 	struct runtime *rt;
 	struct event_source listener;
 	int reserve_fd;               /* given up to accept-and-refuse on EMFILE */
+	int64_t emfile_logged_ms;
 	struct conn *conns;           /* every open connection */
 	struct lingering *lingering;  /* refused clients, drained before close */
 	int n_lingering;

@@ -170,3 +170,18 @@ def test_anonymous_keeps_only_listed_headers(fwproxy, world, tmp_path):
     # The body still arrives intact: its framing header is not dropped.
     assert req.body == b"payload"
     assert req.body_sha256 == hashlib.sha256(b"payload").hexdigest()
+
+
+def test_framing_names_with_underscores_are_dropped(fwproxy, world):
+    # CGI-style gateways read "Transfer_Encoding" as Transfer-Encoding.
+    p = fwproxy()
+    r = fwtest.exchange(p.port, (
+        "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        "Transfer_Encoding: chunked\r\ncontent_length: 99\r\n"
+        "X_Other: kept\r\n\r\nhello" % world.origin_url("u.test", "/u")).encode())
+    assert r.status == 200
+    seen = world.origin.requests[-1]
+    assert seen.header("Transfer_Encoding") is None
+    assert seen.header("content_length") is None
+    assert seen.header("X_Other") == "kept"
+    assert seen.header("Content-Length") == "5"

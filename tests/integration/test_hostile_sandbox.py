@@ -1,0 +1,161 @@
+"""The sandbox of a running proxy: started as root with User nobody, the
+worker runs as nobody with no capabilities, no_new_privs and a seccomp
+filter; a forbidden call (execve, made on SIGUSR2 by the test build
+fwproxy-testhooks) kills it with SIGSYS; and the whole request path works
+under the filter."""
+
+import os
+import pwd
+import signal
+import socket
+import time
+
+import pytest
+
+import fwtest
+import hostile
+
+TESTHOOKS = os.path.join(fwtest.BIN, "fwproxy-testhooks")
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+
+
+def open_up(path):
+    # The worker runs as nobody: as with a log directory owned by the
+    # service user, it may create files in its own directory (log
+    # rotation re-creates the log) and reach it through the parents.
+    nobody = pwd.getpwnam("nobody")
+    os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    while path != "/":
+        os.chmod(path, os.stat(path).st_mode | 0o711)
+        path = os.path.dirname(path)
+
+
+def start(tmp_path, world, binary=None, directives=""):
+    open_up(str(tmp_path))
+    p = hostile.launch(tmp_path, world, "User nobody\nGroup nogroup\n"
+                       "AllowDestination 127.0.0.0/8\n" + directives,
+                       binary=binary)
+    assert fwtest.wait_for(lambda: hostile.children(p.pid), 5), \
+        "no worker process under %d" % p.pid
+    assert p.wait_log(r"serving"), p.log_text()
+    return p
+
+
+def stopped_cleanly(p):
+    rc = p.stop()
+    report = p.sanitizer_report()
+    assert not report, report[-6000:]
+    return rc
+
+
+def test_worker_state(tmp_path, world):
+    p = start(tmp_path, world)
+    try:
+        worker = hostile.worker_pid(p)
+        assert worker != p.pid
+        st = hostile.proc_status(worker)
+        nobody = pwd.getpwnam("nobody")
+        uids = [int(x) for x in st["Uid"].split()]
+        gids = [int(x) for x in st["Gid"].split()]
+        print("\nworker %d: Uid %s Gid %s Groups %r CapEff %s CapPrm %s "
+              "NoNewPrivs %s Seccomp %s" % (
+                  worker, st["Uid"], st["Gid"], st.get("Groups"),
+                  st["CapEff"], st["CapPrm"], st["NoNewPrivs"],
+                  st["Seccomp"]))
+        assert uids == [nobody.pw_uid] * 4, st["Uid"]
+        assert 0 not in gids, st["Gid"]
+        assert st.get("Groups", "") == "" or "0" not in st["Groups"].split()
+        for cap in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
+            assert int(st[cap], 16) == 0, (cap, st[cap])
+        assert st["NoNewPrivs"] == "1"
+        assert st["Seccomp"] == "2"
+        # The root parent holds no listening socket and no client.
+        parent_fds = [os.readlink("/proc/%d/fd/%s" % (p.pid, fd))
+                      for fd in os.listdir("/proc/%d/fd" % p.pid)]
+        assert not any(f.startswith("socket:") for f in parent_fds), \
+            parent_fds
+    finally:
+        assert stopped_cleanly(p) == 0
+
+
+def test_request_path_under_filter(tmp_path, world):
+    # Name lookup, plain GET, chunked POST, a big download, CONNECT and a
+    # refusal page, all from the sandboxed worker.
+    p = start(tmp_path, world, directives="ConnectPort %d\n"
+              "ConnectPort %d" % (world.origin.port, world.nginx.port))
+    try:
+        world.origin.clear()
+        r = fwtest.exchange(p.port, ("GET %s HTTP/1.1\r\nHost: h.test\r\n"
+                                     "\r\n" % hostile.target(world)).encode())
+        assert r.status == 200, r
+        r = fwtest.exchange(p.port, ("POST %s HTTP/1.1\r\nHost: h.test\r\n"
+                                     "Transfer-Encoding: chunked\r\n\r\n"
+                                     "5\r\nhello\r\n0\r\n\r\n"
+                                     % hostile.target(world, "/echo")
+                                     ).encode())
+        assert r.status == 200 and b'"body_len": 5' in r.body, r
+        c = fwtest.curl(p, world.nginx_url("/big.bin"), tmp=tmp_path)
+        assert c.status == 200 and len(c.body) == 100 << 20, c
+        with fwtest.connect(p.port) as s:
+            s.sendall(("CONNECT h.test:%d HTTP/1.1\r\nHost: h.test\r\n\r\n"
+                       % world.origin.port).encode())
+            rd = fwtest.Reader(s)
+            assert rd.read_until(b"\r\n\r\n").startswith(b"HTTP/1.1 200")
+            s.sendall(b"GET /tunnel HTTP/1.1\r\nHost: h.test\r\n\r\n")
+            assert rd.response().body == b"origin GET /tunnel\n"
+        r = fwtest.exchange(p.port, b"GET http://169.254.169.254/ HTTP/1.1\r\n"
+                            b"Host: x\r\n\r\n")
+        assert r.status == 403, r
+        # Log reopening still works under the filter.
+        os.rename(p.log_path, p.log_path + ".1")
+        os.kill(hostile.worker_pid(p), signal.SIGUSR1)
+        fwtest.exchange(p.port, ("GET %s HTTP/1.1\r\nHost: h.test\r\n\r\n"
+                                 % hostile.target(world, "/after-reopen")
+                                 ).encode())
+        assert p.wait_log(r"after-reopen"), "log not reopened"
+        assert p.alive() and hostile.children(p.pid)
+    finally:
+        assert stopped_cleanly(p) == 0
+
+
+def test_forbidden_call_kills_worker(tmp_path, world):
+    if not os.access(TESTHOOKS, os.X_OK):
+        pytest.fail("no %s: build it with make %s" % (TESTHOOKS, TESTHOOKS))
+    p = start(tmp_path, world, binary=TESTHOOKS)
+    try:
+        worker = hostile.worker_pid(p)
+        r = fwtest.exchange(p.port, ("GET %s HTTP/1.1\r\nHost: h.test\r\n"
+                                     "\r\n" % hostile.target(world)).encode())
+        assert r.status == 200
+        os.kill(worker, signal.SIGUSR2)
+        # The parent reaps the worker, logs how it died and exits 1.
+        rc = p.proc.wait(10)
+        assert rc == 1, rc
+        assert p.wait_log(r"Worker ended by signal %d" % signal.SIGSYS), \
+            p.log_text()[-2000:]
+        assert not os.path.exists("/proc/%d" % worker)
+        # Nothing listens any more; nothing was executed.
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", p.port), 1).close()
+    finally:
+        p.stop()
+
+
+def test_forbidden_call_kills_unprivileged_proxy(tmp_path, world):
+    # Without User the single process is its own worker, under the same
+    # filter.
+    if not os.access(TESTHOOKS, os.X_OK):
+        pytest.fail("no %s" % TESTHOOKS)
+    p = hostile.launch(tmp_path, world, "AllowDestination 127.0.0.0/8",
+                       binary=TESTHOOKS)
+    try:
+        assert p.wait_log(r"serving")
+        st = hostile.proc_status(p.pid)
+        assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2", st
+        time.sleep(0.1)
+        p.signal(signal.SIGUSR2)
+        rc = p.proc.wait(10)
+        assert rc == -signal.SIGSYS, rc
+    finally:
+        p.stop()
