@@ -641,10 +641,7 @@ void conn_request_finished(struct conn *c)
 	c->deadline_ms =
 		event_now_ms() + idle_limit_ms(c->px->rt->cfg,
 		                               c->px->rt->cfg->keepalive_timeout);
-	buf_release_if_empty(&c->cin);
-	buf_release_if_empty(&c->cout);
-	buf_release_if_empty(&c->sin);
-	buf_release_if_empty(&c->sout);
+	c->idle_since_ms = event_now_ms();
 	if (c->cin.len > 0)
 		process_head(c);
 	else
@@ -893,6 +890,15 @@ static void server_event(struct event_source *src, uint32_t events)
 
 void conn_check_deadline(struct conn *c, int64_t now)
 {
+	/* Idle connections give their buffers back, but not between two
+	 * requests of a busy one: that would only churn the heap. */
+	if (c->phase == PHASE_HEAD && c->cin.len == 0 &&
+	    now - c->idle_since_ms >= BUF_RELEASE_IDLE_MS) {
+		buf_release_if_empty(&c->cin);
+		buf_release_if_empty(&c->cout);
+		buf_release_if_empty(&c->sin);
+		buf_release_if_empty(&c->sout);
+	}
 	if (c->phase == PHASE_HEAD && c->server.fd != -1 &&
 	    now >= c->server_idle_until)
 		conn_server_close(c);

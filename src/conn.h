@@ -10,6 +10,8 @@
 
 #define CONN_BUF_SIZE 65536
 #define CONN_BUF_FIRST 16384
+/* Buffers of a connection idle this long are freed. */
+#define BUF_RELEASE_IDLE_MS 500
 /* More interim (1xx) answers to one request than this: 502. */
 #define MAX_INTERIM_RESPONSES 8
 /* Bodies at least this long, and tunnels, are spliced. */
@@ -45,6 +47,7 @@ struct conn {
 	enum conn_phase phase;
 	int64_t deadline_ms;
 	int64_t server_idle_until;   /* for a kept server connection */
+	int64_t idle_since_ms;       /* end of the last request */
 	int64_t started_ms;          /* of the current request */
 	uint8_t client_addr[16];
 	char client_ip[46];
