@@ -77,7 +77,7 @@ fuzz-replay: $(FUZZ_REPLAY_BINS)
 
 integration: all $(BIN)/fwproxy-testhooks
 	FWPROXY_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q -p no:cacheprovider \
-		tests/integration $(wildcard tests/e2e)
+		tests/integration $(wildcard tests/e2e tests/browser)
 
 test: unit integration
 

@@ -7,13 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "ctl_check.h"
+#include "ctl_denied.h"
 #include "ctl_firewall.h"
 #include "ctl_instance.h"
 #include "ctl_qubes.h"
 #include "ctl_rulesdir.h"
 #include "ctl_template.h"
+#include "ctl_test.h"
 #include "ctl_vms.h"
 #include "util.h"
 
@@ -26,17 +30,27 @@
 #define DEFAULT_RW_CONFIG  "/rw/config"
 #define EXIT_USAGE         2
 
+/* What main prepares before a command runs. */
+enum setup {
+	SETUP_ALL,   /* rules directory, template, routes, firewall */
+	SETUP_NONE,  /* nothing */
+	SETUP_RULES, /* all but the firewall */
+	SETUP_SELF,  /* the command prepares what it needs */
+};
+
 struct command {
 	const char *name;
 	int (*run)(struct ctl *c, int argc, char **argv);
-	int names;    /* takes NAME... */
-	int no_setup; /* needs no rules directory or firewall */
+	int names; /* takes arguments */
+	enum setup setup;
 	const char *help;
 };
 
 static const char *rw_config = DEFAULT_RW_CONFIG;
 static char self_path[4096];
 static char global_args[8192];
+
+static int load_template(struct ctl *c);
 
 static const struct ctl_vm_rules *need_vm(struct ctl *c, const char *name)
 {
@@ -242,20 +256,236 @@ static int cmd_install_qubes(struct ctl *c, int argc, char **argv)
 	return ctl_qubes_install(rw_config, self_path, global_args, c->dry_run);
 }
 
+static int parse_type(const char *s, enum filter_type *t)
+{
+	static const struct {
+		const char *name;
+		enum filter_type type;
+	} types[] = {
+	    {"bre", FILTER_TYPE_BRE},
+	    {"ere", FILTER_TYPE_ERE},
+	    {"fnmatch", FILTER_TYPE_FNMATCH},
+	    {"domain", FILTER_TYPE_DOMAIN},
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(types); i++) {
+		if (strcasecmp(s, types[i].name) == 0) {
+			*t = types[i].type;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Lints one rules file (vm's, or file when not NULL) with the options of
+ * vm's config; returns 1 when it has errors. */
+static int check_one(struct ctl *c, const struct ctl_vm_rules *vm,
+                     const char *file, int fix, const enum filter_type *type)
+{
+	struct filter_options opt;
+	struct ctl_check *k;
+	struct config *cfg = ctl_test_vm_config(c, vm, stderr, 0);
+	const char *path = file;
+	int bad;
+
+	if (cfg == NULL)
+		return 1;
+	ctl_test_options(cfg, &opt);
+	if (path == NULL)
+		path = ctl_test_rules_path(cfg, vm, c);
+	if (path == NULL)
+		path = vm->path;
+	if (type != NULL)
+		opt.type = *type;
+	k = ctl_check_file(path, &opt);
+	ctl_check_print(k, path, fix ? stderr : stdout);
+	if (fix)
+		fputs(k->fixed, stdout);
+	bad = k->errors > 0;
+	ctl_check_free(k);
+	config_free(cfg);
+	return bad;
+}
+
+/* The rules directory, template and routes, again if need be; quiet:
+ * problems with the directory are not reported. */
+static int setup_rules(struct ctl *c, int quiet)
+{
+	FILE *sink = quiet ? fopen("/dev/null", "w") : stderr;
+
+	ctl_rulesdir_free(c->rd);
+	ctl_routes_free(c->routes);
+	free(c->template_text);
+	c->template_text = NULL;
+	c->rd = ctl_rulesdir_scan(c->config_dir, sink ? sink : stderr);
+	if (quiet && sink != NULL)
+		fclose(sink);
+	c->routes = ctl_routes_load();
+	if (c->rd == NULL)
+		return -1;
+	return load_template(c);
+}
+
+/* A stand-in VM for rendering the template when no real one fits. */
+static void stand_in(struct ctl_vm_rules *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	str_copy(vm->name, "check", sizeof(vm->name));
+	str_copy(vm->ip_text, "192.0.2.1", sizeof(vm->ip_text));
+	vm->path = (char *)"";
+}
+
+/* check [NAME|FILE] [--fix] [--type bre|ere|fnmatch|domain] */
+static int cmd_check(struct ctl *c, int argc, char **argv)
+{
+	const char *target = NULL;
+	enum filter_type type;
+	int i, fix = 0, has_type = 0, have_rd, bad = 0;
+	struct ctl_vm_rules file;
+	struct config *cfg;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--fix") == 0) {
+			fix = 1;
+		} else if (strcmp(argv[i], "--type") == 0 && i + 1 < argc) {
+			if (parse_type(argv[++i], &type) != 0) {
+				fprintf(stderr,
+				        "fwproxyctl: --type %s: not bre, ere, "
+				        "fnmatch or domain\n",
+				        argv[i]);
+				return EXIT_USAGE;
+			}
+			has_type = 1;
+		} else if (argv[i][0] == '-' || target != NULL) {
+			fprintf(stderr,
+			        "fwproxyctl: check [NAME|FILE] [--fix] "
+			        "[--type TYPE]: %s?\n",
+			        argv[i]);
+			return EXIT_USAGE;
+		} else {
+			target = argv[i];
+		}
+	}
+	if (target == NULL && fix) {
+		fprintf(stderr, "fwproxyctl: check --fix needs NAME or FILE\n");
+		return EXIT_USAGE;
+	}
+	/* A FILE is checked with the template's options when the rules
+	 * directory can be read, else with the built-in template's. A
+	 * target without '/' is a VM when the directory has it. */
+	have_rd = setup_rules(c, 1) == 0;
+	if (!have_rd) {
+		free(c->template_text);
+		c->template_text = ctl_template_builtin(NULL, NULL);
+	}
+	if (target != NULL && (strchr(target, '/') != NULL || !have_rd ||
+	                       !ctl_rulesdir_valid_name(target) ||
+	                       ctl_rulesdir_find(c->rd, target) == NULL)) {
+		stand_in(&file);
+		return check_one(c, &file, target, fix,
+		                 has_type ? &type : NULL);
+	}
+	if (!have_rd && setup_rules(c, 0) != 0)
+		return 1;
+	if (target != NULL)
+		return check_one(c, need_vm(c, target), NULL, fix,
+		                 has_type ? &type : NULL);
+	/* No argument: the template, then every rules file. */
+	if (c->rd->count > 0) {
+		cfg = ctl_test_vm_config(c, &c->rd->vms[0], stdout, 1);
+	} else {
+		stand_in(&file);
+		cfg = ctl_test_vm_config(c, &file, stdout, 1);
+	}
+	bad = cfg == NULL;
+	config_free(cfg);
+	for (i = 0; i < (int)c->rd->count; i++)
+		bad |= check_one(c, &c->rd->vms[i], NULL, 0,
+		                 has_type ? &type : NULL);
+	return bad;
+}
+
+/* test NAME URL|HOST[:PORT]: exit 0 allowed, 1 refused, 2 error. */
+static int cmd_test(struct ctl *c, int argc, char **argv)
+{
+	const struct ctl_vm_rules *vm;
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "fwproxyctl: test NAME URL|HOST[:PORT]\n");
+		return EXIT_USAGE;
+	}
+	if ((vm = need_vm(c, argv[0])) == NULL)
+		return EXIT_USAGE;
+	rc = ctl_test_run(c, vm, argv[1], stdout);
+	return rc < 0 ? EXIT_USAGE : rc;
+}
+
+/* denied NAME [--since DURATION] [--add HOST...] */
+static int cmd_denied(struct ctl *c, int argc, char **argv)
+{
+	const struct ctl_vm_rules *vm;
+	long long since = 0;
+	const char *why;
+	int i, add = -1, n_add = 0;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "fwproxyctl: denied NAME [--since DURATION] "
+		                "[--add HOST...]\n");
+		return EXIT_USAGE;
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc &&
+		    add < 0) {
+			why = ctl_denied_parse_duration(argv[++i], &since);
+			if (why != NULL) {
+				fprintf(stderr, "fwproxyctl: --since %s %s\n",
+				        argv[i], why);
+				return EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--add") == 0 && add < 0) {
+			add = i + 1;
+		} else if (add >= 0 && argv[i][0] != '-') {
+			n_add++;
+		} else {
+			fprintf(stderr, "fwproxyctl: denied: %s?\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (add >= 0 && n_add == 0) {
+		fprintf(stderr, "fwproxyctl: denied --add: which hosts?\n");
+		return EXIT_USAGE;
+	}
+	if ((vm = need_vm(c, argv[0])) == NULL)
+		return EXIT_USAGE;
+	if (add >= 0)
+		return ctl_denied_add_hosts(c, vm, argv + add, n_add);
+	return ctl_denied_list(c, vm, since, stdout);
+}
+
 static const struct command commands[] = {
-    {"show", cmd_show, 0, 0, "list VMs, interfaces, proxies and rules"},
-    {"update", cmd_update, 0, 0, "start what should run, stop what should not"},
-    {"start", cmd_start, 1, 0, "start the proxies of NAME..."},
-    {"stop", cmd_stop, 1, 0, "stop the proxies of NAME..."},
-    {"restart", cmd_restart, 1, 0,
+    {"show", cmd_show, 0, SETUP_ALL, "list VMs, interfaces, proxies and rules"},
+    {"update", cmd_update, 0, SETUP_ALL,
+     "start what should run, stop what should not"},
+    {"start", cmd_start, 1, SETUP_ALL, "start the proxies of NAME..."},
+    {"stop", cmd_stop, 1, SETUP_ALL, "stop the proxies of NAME..."},
+    {"restart", cmd_restart, 1, SETUP_ALL,
      "restart NAME... with the current rules and template"},
-    {"reload", cmd_reload, 1, 0,
+    {"reload", cmd_reload, 1, SETUP_ALL,
      "new rules for NAME... without dropping connections"},
-    {"kill-all", cmd_kill_all, 0, 0, "stop every proxy this tool started"},
-    {"kill-all-and-restart", cmd_kill_all_and_restart, 0, 0,
+    {"kill-all", cmd_kill_all, 0, SETUP_ALL,
+     "stop every proxy this tool started"},
+    {"kill-all-and-restart", cmd_kill_all_and_restart, 0, SETUP_ALL,
      "kill-all, then update"},
-    {"install-qubes", cmd_install_qubes, 0, 1,
+    {"install-qubes", cmd_install_qubes, 0, SETUP_NONE,
      "set up the Qubes network hook and start-up call"},
+    {"check", cmd_check, 1, SETUP_SELF,
+     "[NAME|FILE] [--fix] [--type T]: lint rules (none: all + template)"},
+    {"test", cmd_test, 1, SETUP_RULES,
+     "NAME URL|HOST[:PORT]: allowed or refused, and by which rule"},
+    {"denied", cmd_denied, 1, SETUP_RULES,
+     "NAME [--since 1h] [--add HOST...]: refused hosts, lines to add"},
 };
 
 static void usage(FILE *f)
@@ -428,7 +658,15 @@ int main(int argc, char **argv)
 		add_global("--port", port);
 	}
 	rc = EXIT_USAGE;
-	if (!cmd->no_setup) {
+	if (cmd->setup == SETUP_RULES) {
+		if (setup_rules(&c, 0) != 0)
+			goto done;
+		if (c.routes == NULL) {
+			fprintf(stderr, "fwproxyctl: /proc/net/route: %s\n",
+			        strerror(errno));
+			goto done;
+		}
+	} else if (cmd->setup == SETUP_ALL) {
 		if ((err = ctl_firewall_init(&c.fw, fw_kind, c.dry_run))) {
 			fprintf(stderr, "fwproxyctl: firewall: %s\n", err);
 			goto done;

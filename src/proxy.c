@@ -142,15 +142,37 @@ void runtime_unref(struct runtime *rt)
 void proxy_note_refusal(struct proxy *px, const char *client,
                         const char *method, const char *host, uint16_t port)
 {
-	struct refusal *r =
-		&px->stats.recent[px->stats.n_recent % RECENT_REFUSALS];
+	struct proxy_stats *st = &px->stats;
+	int n = st->n_recent < RECENT_REFUSALS ? st->n_recent : RECENT_REFUSALS;
+	int newest = (st->n_recent - 1 + RECENT_REFUSALS) % RECENT_REFUSALS;
+	struct refusal r = {0}, *slot;
+	int i;
 
-	r->when = (int64_t)time(NULL);
-	str_copy(r->client, client, sizeof(r->client));
-	str_copy(r->method, method, sizeof(r->method));
-	str_copy(r->host, host, sizeof(r->host));
-	r->port = port;
-	px->stats.n_recent++;
+	r.count = 1;
+	for (i = 0; i < n; i++) {
+		/* Walk from the newest back: a repeated host moves up. */
+		int at = (newest - i + RECENT_REFUSALS) % RECENT_REFUSALS;
+		struct refusal *old = &st->recent[at];
+		if (old->port != port || strcmp(old->host, host) != 0)
+			continue;
+		r.count = old->count + 1;
+		for (; i > 0; i--) {
+			int to = (newest - i + RECENT_REFUSALS) % RECENT_REFUSALS;
+			int from = (to + 1) % RECENT_REFUSALS;
+			st->recent[to] = st->recent[from];
+		}
+		slot = &st->recent[newest];
+		goto fill;
+	}
+	slot = &st->recent[st->n_recent % RECENT_REFUSALS];
+	st->n_recent++;
+fill:
+	r.when = (int64_t)time(NULL);
+	str_copy(r.client, client, sizeof(r.client));
+	str_copy(r.method, method, sizeof(r.method));
+	str_copy(r.host, host, sizeof(r.host));
+	r.port = port;
+	*slot = r;
 }
 
 /* A refused client's request may still be arriving: closing with unread

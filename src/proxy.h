@@ -34,7 +34,8 @@ struct runtime {
 };
 
 struct refusal {
-	int64_t when;                 /* wall clock seconds */
+	int64_t when;                 /* wall clock seconds, of the last one */
+	unsigned long count;          /* refusals of this host and port */
 	char client[46];
 	char host[HOSTNAME_MAX + 1];
 	uint16_t port;
@@ -98,7 +99,8 @@ void proxy_stop(struct proxy *px);
 
 void proxy_free(struct proxy *px);
 
-/* Records a refused request for the statistics page. */
+/* Records a refused request for the statistics page: one entry per host
+ * and port, the most recent last. */
 void proxy_note_refusal(struct proxy *px, const char *client,
                         const char *method, const char *host, uint16_t port);
 

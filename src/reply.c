@@ -55,7 +55,9 @@ static void builtin_page(struct buf *b, const struct conn *c,
 	           "<title>%d ",
 	           status);
 	html_escape(b, cause);
-	buf_append_str(b, "</title></head>\n<body>\n<h1>");
+	buf_append_str(b, "</title><style>body{font-family:sans-serif;"
+	                  "margin:2em;max-width:50em}pre{background:#eee;"
+	                  "padding:.5em}</style></head>\n<body>\n<h1>");
 	html_escape(b, cause);
 	buf_append_str(b, "</h1>\n<p>");
 	html_escape(b, detail);
@@ -195,19 +197,24 @@ void conn_reply_stats(struct conn *c)
 		else
 			buf_append_str(&body,
 			               "<table><tr><th>Host</th><th>Port</th>"
-			               "<th>Method</th><th>Line to add</th></tr>\n");
+			               "<th>Method</th><th>Times</th><th>Last</th>"
+			               "<th>Line to add</th></tr>\n");
 		for (i = 0; i < RECENT_REFUSALS && i < st->n_recent; i++) {
 			const struct refusal *r =
 				&st->recent[(st->n_recent - 1 - i) %
 				            RECENT_REFUSALS];
-			char rule[HOSTNAME_MAX * 2 + 4];
+			char rule[HOSTNAME_MAX * 2 + 4], when[32];
+			struct tm tm;
 			html_suggested_rule(rule, sizeof(rule), cfg->filter_type,
 			                    r->host);
 			buf_append_str(&body, "<tr class=\"refused\"><td>");
 			html_escape(&body, r->host);
 			buf_printf(&body, "</td><td>%u</td><td>", r->port);
 			html_escape(&body, r->method);
-			buf_append_str(&body, "</td><td><code>");
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+			         gmtime_r(&(time_t){(time_t)r->when}, &tm));
+			buf_printf(&body, "</td><td>%lu</td><td>%s UTC</td><td><code>",
+			           r->count, when);
 			html_escape(&body, rule);
 			buf_append_str(&body, "</code></td></tr>\n");
 		}

@@ -1,0 +1,1005 @@
+#include "ctl_check.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <idn2.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostname.h"
+#include "util.h"
+
+#define CHECK_FILE_MAX (256u << 20)
+/* Hosts made up to show what a rule wrongly matches, and a label no rule
+ * names on its own, to stand for "any subdomain". */
+#define TRICK_PREFIX "not"
+#define TRICK_SUFFIX ".evil.net"
+#define PROBE_LABEL  "zz-probe."
+#define RULE_MAX     (HOSTNAME_MAX * 2 + 16)
+
+enum start { START_ANCHORED, START_LOOSE, START_SUB };
+enum end { END_ANCHORED, END_LOOSE };
+
+/* What a pattern says about host names, when it is one name with anchors
+ * or wildcards around it. */
+struct shape {
+	enum start start;
+	enum end end;
+	int loose_dot;  /* offset in host of an unescaped '.', or -1 */
+	int lead_loose; /* START_SUB written with an unescaped '.' */
+	char host[HOSTNAME_MAX + 1];
+};
+
+struct entry {
+	int line;
+	size_t line_start, line_end; /* without the '\n' */
+	size_t tok, tok_len;         /* the rule; tok_len 0: none */
+	int bad;
+	int dup;   /* line of the first occurrence, or 0 */
+	char *fix; /* the corrected rule(s), '\n' between two, or NULL */
+};
+
+struct pending {
+	int line;
+	char *msg;
+};
+
+struct lint {
+	const char *name;
+	const char *text;
+	size_t len;
+	struct filter_options opt;
+	struct entry *e;
+	size_t n;
+	struct pending *err;
+	size_t n_err;
+	struct filter *full; /* every good line, for shadowing */
+	struct ctl_check *k;
+};
+
+static void add(struct ctl_check *k, int line, int is_error, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
+
+static void add(struct ctl_check *k, int line, int is_error, const char *fmt,
+                ...)
+{
+	struct ctl_check_finding *f;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	k->v = xrealloc(k->v, (k->count + 1) * sizeof(*k->v));
+	f = &k->v[k->count++];
+	f->line = line;
+	f->is_error = is_error;
+	f->msg = xmalloc((size_t)(n > 0 ? n : 0) + 1);
+	va_start(ap, fmt);
+	vsnprintf(f->msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+	va_end(ap);
+	if (is_error)
+		k->errors++;
+	else
+		k->warnings++;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+	       c == '\r';
+}
+
+static int is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+static int label_char(char c)
+{
+	return is_alnum(c) || c == '-' || c == '_';
+}
+
+/* The lines of the file, each rule cut as filter.c cuts it. */
+static void split(struct lint *l)
+{
+	size_t pos = 0;
+	int line = 0;
+
+	while (pos < l->len) {
+		const char *start = l->text + pos, *end, *s, *t;
+		struct entry *e;
+
+		end = memchr(start, '\n', l->len - pos);
+		if (end == NULL)
+			end = l->text + l->len;
+		l->e = xrealloc(l->e, (l->n + 1) * sizeof(*l->e));
+		e = &l->e[l->n++];
+		memset(e, 0, sizeof(*e));
+		e->line = ++line;
+		e->line_start = pos;
+		e->line_end = (size_t)(end - l->text);
+		pos = e->line_end + 1;
+		for (t = start; t < end && is_space(*t); t++)
+			;
+		for (s = t; s < end && *s != '\0' && !is_space(*s); s++)
+			if (*s == '#' && (s == t || s[-1] != '\\'))
+				break;
+		e->tok = (size_t)(t - l->text);
+		e->tok_len = (size_t)(s - t);
+	}
+}
+
+static void collect_error(void *ctx, const char *file, int line, int is_error,
+                          const char *msg)
+{
+	struct lint *l = ctx;
+
+	(void)file;
+	if (!is_error)
+		return;
+	l->err = xrealloc(l->err, (l->n_err + 1) * sizeof(*l->err));
+	l->err[l->n_err].line = line;
+	l->err[l->n_err].msg = xstrdup(msg);
+	l->n_err++;
+}
+
+static const char *verb(const struct lint *l)
+{
+	return l->opt.default_deny ? "admits" : "blocks";
+}
+
+/* Whether the rule alone matches host. */
+static int alone_matches(const struct lint *l, const struct entry *e,
+                         const char *host)
+{
+	struct filter_verdict v;
+	struct filter *f;
+	int hit;
+
+	f = filter_load_buffer(l->name, l->text + e->tok, e->tok_len, &l->opt,
+	                       NULL, NULL);
+	if (f == NULL)
+		return 0;
+	filter_check(f, host, 443, host, &v);
+	hit = v.line != 0;
+	filter_free(f);
+	return hit;
+}
+
+static int escaped(const char *p, size_t from, size_t at)
+{
+	size_t k = at, n = 0;
+
+	while (k > from && p[k - 1] == '\\') {
+		k--;
+		n++;
+	}
+	return n % 2 == 1;
+}
+
+static int host_like(const char *h)
+{
+	const char *last = strrchr(h, '.');
+	size_t i;
+	int letter = 0;
+
+	if (h[0] == '\0' || last == NULL || h[0] == '.' || last[1] == '\0' ||
+	    strstr(h, "..") != NULL)
+		return 0;
+	for (i = 1; last[i]; i++)
+		if (!(last[i] >= '0' && last[i] <= '9'))
+			letter = 1;
+	return letter;
+}
+
+/* A regular expression that names one host: [^][.*]NAME[.*][$]. */
+static int regex_shape(const char *p, size_t n, struct shape *s)
+{
+	size_t i = 0, j = n, o = 0;
+
+	s->start = START_LOOSE;
+	s->end = END_LOOSE;
+	s->loose_dot = -1;
+	s->lead_loose = 0;
+	if (i < j && p[i] == '^') {
+		s->start = START_ANCHORED;
+		i++;
+	}
+	if (j - i >= 2 && p[i] == '.' && p[i + 1] == '*') {
+		s->start = START_LOOSE;
+		i += 2;
+	}
+	if (j > i && p[j - 1] == '$' && !escaped(p, i, j - 1)) {
+		s->end = END_ANCHORED;
+		j--;
+	}
+	if (j - i >= 2 && p[j - 2] == '.' && p[j - 1] == '*' &&
+	    !escaped(p, i, j - 2)) {
+		s->end = END_LOOSE;
+		j -= 2;
+	}
+	if (j - i >= 2 && p[i] == '\\' && p[i + 1] == '.') {
+		if (s->start != START_LOOSE)
+			return 0;
+		s->start = START_SUB;
+		i += 2;
+	} else if (j > i && p[i] == '.') {
+		if (s->start != START_LOOSE)
+			return 0;
+		s->start = START_SUB;
+		s->lead_loose = 1;
+		i++;
+	}
+	for (; i < j; i++) {
+		if (o >= HOSTNAME_MAX)
+			return 0;
+		if (label_char(p[i])) {
+			s->host[o++] = p[i];
+		} else if (p[i] == '\\' && i + 1 < j && p[i + 1] == '.') {
+			s->host[o++] = '.';
+			i++;
+		} else if (p[i] == '.') {
+			if (s->loose_dot < 0)
+				s->loose_dot = (int)o;
+			s->host[o++] = '.';
+		} else {
+			return 0;
+		}
+	}
+	s->host[o] = '\0';
+	return host_like(s->host);
+}
+
+/* A glob that names one host: [*|*.]NAME[*]. */
+static int glob_shape(const char *p, size_t n, struct shape *s)
+{
+	size_t i = 0, j = n, o = 0;
+
+	s->start = START_ANCHORED;
+	s->end = END_ANCHORED;
+	s->loose_dot = -1;
+	s->lead_loose = 0;
+	if (n >= 2 && p[0] == '*' && p[1] == '.') {
+		s->start = START_SUB;
+		i = 2;
+	} else if (n >= 1 && p[0] == '*') {
+		s->start = START_LOOSE;
+		i = 1;
+	}
+	if (j > i && p[j - 1] == '*') {
+		s->end = END_LOOSE;
+		j--;
+	}
+	for (; i < j; i++) {
+		if (o >= HOSTNAME_MAX || !(label_char(p[i]) || p[i] == '.'))
+			return 0;
+		s->host[o++] = p[i];
+	}
+	s->host[o] = '\0';
+	return host_like(s->host);
+}
+
+static void escape_dots(char *out, size_t size, const char *host)
+{
+	size_t o = 0;
+
+	for (; *host && o + 3 < size; host++) {
+		if (*host == '.')
+			out[o++] = '\\';
+		out[o++] = *host;
+	}
+	out[o] = '\0';
+}
+
+/* The rule(s) that say what the shape's author meant, in the file's own
+ * syntax: one rule in a, a second one (or "") in b. */
+static void meant(const struct lint *l, int tilde, const struct shape *s,
+                  char *a, char *b, size_t size)
+{
+	char esc[HOSTNAME_MAX * 2 + 2];
+
+	b[0] = '\0';
+	escape_dots(esc, sizeof(esc), s->host);
+	if (l->opt.type == FILTER_TYPE_DOMAIN && tilde) {
+		snprintf(a, size, "%s%s",
+		         s->start == START_ANCHORED ? "="
+		         : s->start == START_SUB    ? "*."
+		                                    : "",
+		         s->host);
+	} else if (l->opt.type == FILTER_TYPE_FNMATCH) {
+		snprintf(a, size, "%s%s", s->start == START_SUB ? "*." : "",
+		         s->host);
+		if (s->start == START_LOOSE)
+			snprintf(b, size, "*.%s", s->host);
+	} else if (s->start == START_SUB) {
+		snprintf(a, size, "%s\\.%s$", tilde ? "~" : "", esc);
+	} else {
+		snprintf(a, size, "%s^%s$", tilde ? "~" : "", esc);
+		if (s->start == START_LOOSE)
+			snprintf(b, size, "%s\\.%s$", tilde ? "~" : "", esc);
+	}
+}
+
+static void set_fix(struct entry *e, const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+
+	free(e->fix);
+	e->fix = xmalloc(n);
+	snprintf(e->fix, n, "%s%s%s", a, b[0] ? "\n" : "", b);
+}
+
+/* The advice that ends every pitfall warning. */
+static void advice(char *out, size_t size, const struct shape *s, const char *a,
+                   const char *b)
+{
+	if (b[0] != '\0')
+		snprintf(out, size,
+		         "for %s and its subdomains write \"%s\" and "
+		         "\"%s\"",
+		         s->host, a, b);
+	else
+		snprintf(out, size, "write \"%s\"", a);
+}
+
+/* Warns about one rule that names one host; returns the number of
+ * warnings. Probes the rule alone with hosts its author did not mean. */
+static int pitfalls(struct lint *l, struct entry *e, const struct shape *s,
+                    int tilde, int glob)
+{
+	char trick[HOSTNAME_MAX * 2 + 32], a[RULE_MAX], b[RULE_MAX];
+	char tip[RULE_MAX * 3];
+	int tok_len = (int)e->tok_len, warned = 0;
+	const char *tok = l->text + e->tok;
+
+	meant(l, tilde, s, a, b, sizeof(a));
+	advice(tip, sizeof(tip), s, a, b);
+	if (!glob && (s->loose_dot >= 0 || s->lead_loose)) {
+		if (s->lead_loose)
+			snprintf(trick, sizeof(trick), "x%s", s->host);
+		else
+			snprintf(trick, sizeof(trick), "%.*sx%s", s->loose_dot,
+			         s->host, s->host + s->loose_dot + 1);
+		if (alone_matches(l, e, trick)) {
+			add(l->k, e->line, 0,
+			    "unescaped \".\" matches any character: \"%.*s\" "
+			    "also %s \"%s\"; %s",
+			    tok_len, tok, verb(l), trick, tip);
+			warned++;
+		}
+	}
+	if (s->start == START_LOOSE) {
+		snprintf(trick, sizeof(trick), TRICK_PREFIX "%s", s->host);
+		if (alone_matches(l, e, trick)) {
+			add(l->k, e->line, 0,
+			    "not anchored at the start: \"%.*s\" also %s "
+			    "\"%s\"; "
+			    "%s",
+			    tok_len, tok, verb(l), trick, tip);
+			warned++;
+		}
+	}
+	if (s->end == END_LOOSE) {
+		snprintf(trick, sizeof(trick), "%s%s" TRICK_SUFFIX,
+		         s->start == START_SUB ? PROBE_LABEL : "", s->host);
+		if (alone_matches(l, e, trick)) {
+			add(l->k, e->line, 0,
+			    "not anchored at the end: \"%.*s\" also %s \"%s\"; "
+			    "%s",
+			    tok_len, tok, verb(l), trick, tip);
+			warned++;
+		}
+	}
+	if (warned)
+		set_fix(e, a, b);
+	return warned;
+}
+
+/* Unescaped dots between two letters or digits, outside brackets, in a
+ * pattern that is not one host name (a URL, alternatives, ...): the
+ * column of the first is returned, -1 when none. */
+static long loose_dots(const char *p, size_t n, char *fixed, size_t size)
+{
+	size_t i, o = 0;
+	long first = -1;
+
+	for (i = 0; i < n && o + 3 < size; i++) {
+		if (p[i] == '\\' && i + 1 < n) {
+			fixed[o++] = p[i++];
+			fixed[o++] = p[i];
+			continue;
+		}
+		if (p[i] == '[') {
+			size_t j = i + 1;
+
+			if (j < n && p[j] == '^')
+				j++;
+			if (j < n && p[j] == ']')
+				j++;
+			while (j < n && p[j] != ']')
+				j++;
+			for (; i <= j && i < n && o + 2 < size; i++)
+				fixed[o++] = p[i];
+			i--;
+			continue;
+		}
+		if (p[i] == '.' && i > 0 && i + 1 < n && is_alnum(p[i - 1]) &&
+		    !escaped(p, 0, i - 1) && is_alnum(p[i + 1])) {
+			if (first < 0)
+				first = (long)i;
+			fixed[o++] = '\\';
+		}
+		fixed[o++] = p[i];
+	}
+	fixed[o] = '\0';
+	return o + 3 >= size ? -1 : first;
+}
+
+static void lint_loose_dots(struct lint *l, struct entry *e, const char *p,
+                            size_t n, int tilde)
+{
+	char fixed[RULE_MAX * 2], run[RULE_MAX], trick[RULE_MAX];
+	long col = loose_dots(p, n, fixed + tilde, sizeof(fixed) - 1);
+	size_t a, b, o = 0, dot = 0;
+
+	if (col < 0)
+		return;
+	if (tilde)
+		fixed[0] = '~';
+	/* The name around the dot, as the author read it. */
+	for (a = (size_t)col;
+	     a > 0 && (label_char(p[a - 1]) || (p[a - 1] == '.' && a >= 2) ||
+	               p[a - 1] == '\\');
+	     a--)
+		;
+	for (b = (size_t)col + 1;
+	     b < n && (label_char(p[b]) || p[b] == '.' ||
+	               (p[b] == '\\' && b + 1 < n && p[b + 1] == '.'));
+	     b++)
+		;
+	for (; a < b && o + 1 < sizeof(run); a++) {
+		if (a == (size_t)col)
+			dot = o;
+		if (p[a] != '\\')
+			run[o++] = p[a];
+	}
+	run[o] = '\0';
+	str_copy(trick, run, sizeof(trick));
+	trick[dot] = 'x';
+	add(l->k, e->line, 0,
+	    "unescaped \".\" matches any character: \"%s\" in \"%.*s\" also "
+	    "matches \"%s\"; write \"%s\"",
+	    run, (int)e->tok_len, l->text + e->tok, trick, fixed);
+	set_fix(e, fixed, "");
+}
+
+static int is_ip(const char *s, int family)
+{
+	uint8_t a[16];
+
+	return inet_pton(family, s, a) == 1;
+}
+
+/* Hosts that stand for everything a domain rule matches (the name, or
+ * the name and a subdomain, or the two ends of an address range), and
+ * its ports. Returns the number of hosts, 0 when in doubt. */
+static int domain_hosts(const char *t, size_t n,
+                        char hosts[2][64 + HOSTNAME_MAX], uint16_t *lo,
+                        uint16_t *hi)
+{
+	char buf[HOSTNAME_MAX + 1], out[HOSTNAME_MAX + 1], *ace = NULL;
+	const char *colon, *why, *name = buf, *slash;
+	size_t len = n;
+	long long a, b, prefix = -1;
+	int kind = 0, v4, i, bits;
+	uint8_t addr[16];
+
+	*lo = 0;
+	*hi = 65535;
+	if (n == 0 || n > HOSTNAME_MAX || t[0] == '[')
+		return 0;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	colon = strchr(buf, ':');
+	if (colon != NULL && strchr(colon + 1, ':') != NULL)
+		colon = NULL; /* a bare IPv6 address */
+	else if (colon != NULL) {
+		const char *dash = strchr(colon + 1, '-');
+		len = (size_t)(colon - buf);
+		if (dash == NULL) {
+			if (parse_number(colon + 1, 1, 65535, &a) != NULL)
+				return 0;
+			b = a;
+		} else if (parse_number_n(colon + 1, (size_t)(dash - colon - 1),
+		                          1, 65535, &a) != NULL ||
+		           parse_number(dash + 1, 1, 65535, &b) != NULL) {
+			return 0;
+		}
+		*lo = (uint16_t)a;
+		*hi = (uint16_t)b;
+		buf[len] = '\0';
+	}
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		if (parse_number(slash + 1, 0, 128, &prefix) != NULL)
+			return 0;
+		buf[slash - buf] = '\0';
+	}
+	v4 = is_ip(buf, AF_INET);
+	if (v4 || is_ip(buf, AF_INET6)) {
+		inet_pton(v4 ? AF_INET : AF_INET6, buf, addr);
+		bits = v4 ? 32 : 128;
+		if (prefix < 0 || prefix > bits)
+			prefix = bits;
+		str_copy(hosts[0], buf, 64);
+		for (i = (int)prefix; i < bits; i++)
+			addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		inet_ntop(v4 ? AF_INET : AF_INET6, addr, hosts[1], 64);
+		return prefix == bits ? 1 : 2;
+	}
+	if (slash != NULL)
+		return 0;
+	if (buf[0] == '=') {
+		kind = 1;
+		name++;
+	} else if (buf[0] == '*' && buf[1] == '.') {
+		kind = 2;
+		name += 2;
+	}
+	for (i = 0; name[i]; i++)
+		if ((unsigned char)name[i] >= 0x80)
+			break;
+	if (name[i] != '\0') {
+		if (idn2_to_ascii_8z(name, &ace,
+		                     IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) !=
+		    IDN2_OK)
+			return 0;
+		name = ace;
+	}
+	why = hostname_normalize(name, strlen(name), out);
+	free(ace);
+	if (why != NULL)
+		return 0;
+	if (kind == 1) {
+		str_copy(hosts[0], out, 64 + HOSTNAME_MAX);
+		return 1;
+	}
+	snprintf(hosts[0], 64 + HOSTNAME_MAX, PROBE_LABEL "%s", out);
+	if (kind == 2)
+		return 1;
+	str_copy(hosts[1], out, 64 + HOSTNAME_MAX);
+	return 2;
+}
+
+/* A rule shadowed by earlier ones never decides anything: every host of
+ * hosts, at each of its ports, is decided by an earlier line. */
+static void shadowed(struct lint *l, struct entry *e,
+                     char hosts[2][64 + HOSTNAME_MAX], int n, uint16_t lo,
+                     uint16_t hi)
+{
+	uint16_t ports[4] = {lo, hi, 80, 443};
+	struct filter_verdict v;
+	const char *rule = NULL;
+	int i, j, by = 0;
+
+	if (l->full == NULL || l->opt.urls || n == 0)
+		return;
+	if (lo == 0)
+		ports[0] = 1;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 4; j++) {
+			if (ports[j] < ports[0] || ports[j] > hi)
+				continue;
+			filter_check(l->full, hosts[i], ports[j], hosts[i], &v);
+			if (v.line <= 0 || v.line >= e->line)
+				return;
+			if (by == 0) {
+				by = v.line;
+				rule = v.rule;
+			}
+		}
+	}
+	if (by > 0)
+		add(l->k, e->line, 0,
+		    "\"%.*s\" never decides: line %d (\"%s\") already matches "
+		    "every host it matches",
+		    (int)e->tok_len, l->text + e->tok, by, rule);
+}
+
+static void one_host(char hosts[2][64 + HOSTNAME_MAX], const struct shape *s,
+                     int *n)
+{
+	*n = 0;
+	if (s->end != END_ANCHORED || s->loose_dot >= 0 || s->lead_loose)
+		return;
+	if (s->start == START_ANCHORED)
+		str_copy(hosts[0], s->host, 64 + HOSTNAME_MAX);
+	else if (s->start == START_SUB)
+		snprintf(hosts[0], 64 + HOSTNAME_MAX, PROBE_LABEL "%s",
+		         s->host);
+	else
+		return;
+	*n = 1;
+}
+
+static const char *type_name(enum filter_type t)
+{
+	switch (t) {
+	case FILTER_TYPE_BRE:
+		return "bre";
+	case FILTER_TYPE_ERE:
+		return "ere";
+	case FILTER_TYPE_FNMATCH:
+		return "fnmatch";
+	default:
+		return "domain";
+	}
+}
+
+/* "*.example.com" in a regex file: a literal '*' in BRE, an error in
+ * ERE, never what was meant. */
+static int glob_in_regex(struct lint *l, struct entry *e, int tilde)
+{
+	const char *p = l->text + e->tok + tilde;
+	size_t n = e->tok_len - (size_t)tilde;
+	char a[RULE_MAX], b[RULE_MAX];
+	struct shape s;
+
+	if (n == 0 || p[0] != '*' || !glob_shape(p, n, &s))
+		return 0;
+	meant(l, tilde, &s, a, b, sizeof(a));
+	add(l->k, e->line, 0,
+	    "\"%.*s\" is a glob, but rules here are regular expressions "
+	    "(FilterType %s); write \"%s\"%s%s%s",
+	    (int)e->tok_len, l->text + e->tok,
+	    tilde ? "domain, after ~" : type_name(l->opt.type), a,
+	    b[0] ? " and \"" : "", b, b[0] ? "\"" : "");
+	set_fix(e, a, b);
+	return 1;
+}
+
+/* A regular expression in a domain file without its '~'. */
+static void regex_in_domain(struct lint *l, struct entry *e)
+{
+	const char *p = l->text + e->tok;
+	size_t n = e->tok_len;
+	char a[RULE_MAX], b[RULE_MAX];
+	struct shape s;
+
+	if (!(p[0] == '^' || p[n - 1] == '$' || memmem(p, n, "\\.", 2)) ||
+	    !regex_shape(p, n, &s))
+		return;
+	meant(l, 1, &s, a, b, sizeof(a));
+	add(l->k, e->line, 0,
+	    "\"%.*s\" is a regular expression, but rules here are domain "
+	    "names (FilterType domain); write \"%s\" (or \"~%.*s\")",
+	    (int)n, p, a, (int)n, p);
+	set_fix(e, a, "");
+}
+
+static void lint_regex(struct lint *l, struct entry *e, int tilde)
+{
+	const char *p = l->text + e->tok + tilde;
+	size_t n = e->tok_len - (size_t)tilde;
+	char hosts[2][64 + HOSTNAME_MAX];
+	struct shape s;
+	int nh = 0;
+
+	if (l->opt.urls) {
+		lint_loose_dots(l, e, p, n, tilde);
+		return;
+	}
+	if (glob_in_regex(l, e, tilde))
+		return;
+	if (!regex_shape(p, n, &s)) {
+		lint_loose_dots(l, e, p, n, tilde);
+		return;
+	}
+	if (pitfalls(l, e, &s, tilde, 0) > 0)
+		return;
+	one_host(hosts, &s, &nh);
+	shadowed(l, e, hosts, nh, 0, 65535);
+}
+
+static void lint_glob(struct lint *l, struct entry *e)
+{
+	const char *p = l->text + e->tok;
+	size_t n = e->tok_len;
+	char hosts[2][64 + HOSTNAME_MAX], a[RULE_MAX], b[RULE_MAX];
+	struct shape s;
+	int nh = 0;
+
+	if ((p[0] == '^' || p[n - 1] == '$' || memmem(p, n, "\\.", 2)) &&
+	    regex_shape(p, n, &s)) {
+		s.loose_dot = -1;
+		s.lead_loose = 0;
+		meant(l, 0, &s, a, b, sizeof(a));
+		add(l->k, e->line, 0,
+		    "\"%.*s\" is a regular expression, but rules here are "
+		    "globs "
+		    "(FilterType fnmatch); write \"%s\"%s%s%s",
+		    (int)n, p, a, b[0] ? " and \"" : "", b, b[0] ? "\"" : "");
+		set_fix(e, a, b);
+		return;
+	}
+	if (l->opt.urls || !glob_shape(p, n, &s))
+		return;
+	if (pitfalls(l, e, &s, 0, 1) > 0)
+		return;
+	one_host(hosts, &s, &nh);
+	shadowed(l, e, hosts, nh, 0, 65535);
+}
+
+static void lint_domain(struct lint *l, struct entry *e)
+{
+	char hosts[2][64 + HOSTNAME_MAX];
+	uint16_t lo, hi;
+	int n;
+
+	if (l->text[e->tok] == '~') {
+		lint_regex(l, e, 1);
+		return;
+	}
+	n = domain_hosts(l->text + e->tok, e->tok_len, hosts, &lo, &hi);
+	shadowed(l, e, hosts, n, lo, hi);
+}
+
+static void trailing_text(struct lint *l, const struct entry *e)
+{
+	size_t i = e->tok + e->tok_len;
+
+	while (i < e->line_end && is_space(l->text[i]))
+		i++;
+	if (i < e->line_end && l->text[i] != '#') {
+		size_t j = i;
+		while (j < e->line_end && !is_space(l->text[j]))
+			j++;
+		add(l->k, e->line, 0,
+		    "only the first word is a rule: \"%.*s\" is ignored (one "
+		    "rule per line)",
+		    (int)(j - i), l->text + i);
+	}
+}
+
+struct key {
+	char *s;
+	size_t entry;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+
+	if (c != 0)
+		return c;
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+static void find_duplicates(struct lint *l)
+{
+	struct key *keys = xmalloc((l->n + 1) * sizeof(*keys));
+	int fold = !l->opt.case_sensitive || l->opt.type == FILTER_TYPE_DOMAIN;
+	size_t i, j, m = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->e[i].tok_len == 0 || l->e[i].bad)
+			continue;
+		keys[m].s = xstrndup(l->text + l->e[i].tok, l->e[i].tok_len);
+		if (fold)
+			for (j = 0; keys[m].s[j]; j++)
+				keys[m].s[j] = (char)ascii_lower(keys[m].s[j]);
+		keys[m++].entry = i;
+	}
+	qsort(keys, m, sizeof(*keys), by_key);
+	for (i = 1; i < m; i++) {
+		for (j = i; j > 0 && strcmp(keys[j - 1].s, keys[i].s) == 0; j--)
+			;
+		if (j < i)
+			l->e[keys[i].entry].dup = l->e[keys[j].entry].line;
+	}
+	for (i = 0; i < m; i++)
+		free(keys[i].s);
+	free(keys);
+}
+
+/* The whole file with bad lines blanked, so that shadowing can be asked
+ * of the daemon's own matcher. */
+static void load_full(struct lint *l)
+{
+	char *copy = xmalloc(l->len + 1);
+	size_t i;
+
+	memcpy(copy, l->text, l->len);
+	for (i = 0; i < l->n; i++)
+		if (l->e[i].bad)
+			memset(copy + l->e[i].line_start, ' ',
+			       l->e[i].line_end - l->e[i].line_start);
+	l->full =
+	    filter_load_buffer(l->name, copy, l->len, &l->opt, NULL, NULL);
+	free(copy);
+}
+
+static void flush_errors(struct lint *l, size_t *next, int upto)
+{
+	for (; *next < l->n_err && l->err[*next].line <= upto; (*next)++)
+		add(l->k, l->err[*next].line, 1, "%s", l->err[*next].msg);
+}
+
+static char *build_fixed(const struct lint *l)
+{
+	size_t cap = l->len * 2 + 64, o = 0, i;
+	char *out = xmalloc(cap);
+
+	for (i = 0; i < l->n; i++) {
+		const struct entry *e = &l->e[i];
+		const char *pre = l->text + e->line_start;
+		size_t pre_n = e->tok - e->line_start;
+		size_t post = e->tok + e->tok_len;
+		size_t post_n = e->line_end - post;
+		size_t need;
+
+		if (e->dup)
+			continue;
+		if (e->fix == NULL) {
+			pre_n = e->line_end - e->line_start;
+			post_n = 0;
+		}
+		need = pre_n + post_n + (e->fix ? strlen(e->fix) : 0) + 2;
+		if (o + need >= cap) {
+			cap = (o + need) * 2;
+			out = xrealloc(out, cap);
+		}
+		memcpy(out + o, pre, pre_n);
+		o += pre_n;
+		if (e->fix != NULL) {
+			const char *nl = strchr(e->fix, '\n');
+			size_t first =
+			    nl ? (size_t)(nl - e->fix) : strlen(e->fix);
+
+			memcpy(out + o, e->fix, first);
+			o += first;
+			memcpy(out + o, l->text + post, post_n);
+			o += post_n;
+			if (nl != NULL) {
+				out[o++] = '\n';
+				memcpy(out + o, nl + 1, strlen(nl + 1));
+				o += strlen(nl + 1);
+			}
+		}
+		out[o++] = '\n';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+struct ctl_check *ctl_check_buffer(const char *name, const char *text,
+                                   size_t len, const struct filter_options *opt)
+{
+	struct ctl_check *k = xcalloc(1, sizeof(*k));
+	struct filter *f;
+	struct lint l;
+	size_t i, j, next = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.name = name;
+	l.text = text;
+	l.len = len;
+	l.opt = *opt;
+	l.k = k;
+	split(&l);
+	f = filter_load_buffer(name, text, len, opt, collect_error, &l);
+	filter_free(f);
+	for (i = 0; i < l.n_err; i++)
+		for (j = 0; j < l.n; j++)
+			if (l.e[j].line == l.err[i].line)
+				l.e[j].bad = 1;
+	find_duplicates(&l);
+	load_full(&l);
+	for (i = 0; i < l.n; i++) {
+		struct entry *e = &l.e[i];
+
+		flush_errors(&l, &next, e->line);
+		if (e->tok_len == 0)
+			continue;
+		if (e->bad) {
+			if (opt->type == FILTER_TYPE_DOMAIN)
+				regex_in_domain(&l, e);
+			else if (opt->type != FILTER_TYPE_FNMATCH)
+				glob_in_regex(&l, e, 0);
+			continue;
+		}
+		trailing_text(&l, e);
+		if (e->dup) {
+			add(k, e->line, 0, "\"%.*s\" duplicates line %d",
+			    (int)e->tok_len, text + e->tok, e->dup);
+			continue;
+		}
+		if (opt->type == FILTER_TYPE_DOMAIN)
+			lint_domain(&l, e);
+		else if (opt->type == FILTER_TYPE_FNMATCH)
+			lint_glob(&l, e);
+		else
+			lint_regex(&l, e, 0);
+	}
+	flush_errors(&l, &next, 1 << 30);
+	k->fixed = build_fixed(&l);
+	filter_free(l.full);
+	for (i = 0; i < l.n; i++)
+		free(l.e[i].fix);
+	free(l.e);
+	for (i = 0; i < l.n_err; i++)
+		free(l.err[i].msg);
+	free(l.err);
+	return k;
+}
+
+struct ctl_check *ctl_check_file(const char *path,
+                                 const struct filter_options *opt)
+{
+	struct ctl_check *k;
+	size_t len = 0, cap = 4096, got;
+	char *buf;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		k = xcalloc(1, sizeof(*k));
+		add(k, 0, 1, "cannot read rules file: %s", strerror(errno));
+		k->fixed = xstrdup("");
+		return k;
+	}
+	buf = xmalloc(cap);
+	while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += got;
+		if (len == cap) {
+			if (cap > CHECK_FILE_MAX)
+				break;
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+	}
+	if (ferror(f) || len > CHECK_FILE_MAX) {
+		k = xcalloc(1, sizeof(*k));
+		add(k, 0, 1, "cannot read rules file: %s",
+		    ferror(f) ? strerror(errno) : "too large");
+		k->fixed = xstrdup("");
+	} else {
+		k = ctl_check_buffer(path, buf, len, opt);
+	}
+	fclose(f);
+	free(buf);
+	return k;
+}
+
+void ctl_check_print(const struct ctl_check *k, const char *name, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < k->count; i++) {
+		const struct ctl_check_finding *f = &k->v[i];
+
+		if (f->line > 0)
+			fprintf(out, "%s:%d: %s%s\n", name, f->line,
+			        f->is_error ? "" : "warning: ", f->msg);
+		else
+			fprintf(out, "%s: %s%s\n", name,
+			        f->is_error ? "" : "warning: ", f->msg);
+	}
+}
+
+void ctl_check_free(struct ctl_check *k)
+{
+	size_t i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < k->count; i++)
+		free(k->v[i].msg);
+	free(k->v);
+	free(k->fixed);
+	free(k);
+}

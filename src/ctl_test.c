@@ -1,0 +1,269 @@
+#include "ctl_test.h"
+
+#include <arpa/inet.h>
+#include <idn2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ctl_denied.h"
+#include "ctl_template.h"
+#include "util.h"
+
+static void report(FILE *err, const char *file, int line, int is_error,
+                   const char *msg)
+{
+	if (line > 0)
+		fprintf(err, "%s:%d: %s%s\n", file, line,
+		        is_error ? "" : "warning: ", msg);
+	else
+		fprintf(err, "%s: %s%s\n", file,
+		        is_error ? "" : "warning: ", msg);
+}
+
+static void report_errors(void *ctx, const char *file, int line, int is_error,
+                          const char *msg)
+{
+	if (is_error)
+		report(ctx, file, line, is_error, msg);
+}
+
+static void report_all(void *ctx, const char *file, int line, int is_error,
+                       const char *msg)
+{
+	report(ctx, file, line, is_error, msg);
+}
+
+static const char *template_name(const struct ctl *c)
+{
+	return c->rd != NULL && c->rd->template_path != NULL
+	           ? c->rd->template_path
+	           : "(built-in template)";
+}
+
+struct config *ctl_test_vm_config(const struct ctl *c,
+                                  const struct ctl_vm_rules *vm, FILE *err,
+                                  int warnings)
+{
+	struct ctl_template_vars v;
+	struct ctl_vm_state st;
+	char port[8], gw[INET_ADDRSTRLEN] = "0.0.0.0", why[256], *text;
+	char *log = ctl_instance_path(c, vm->name, "log");
+	char *pid = ctl_instance_path(c, vm->name, "pid");
+	char *rules = ctl_instance_path(c, vm->name, "rules");
+	char *dir = ctl_instance_path(c, vm->name, NULL);
+	struct config *cfg = NULL;
+
+	memset(&st, 0, sizeof(st));
+	if (c->routes != NULL)
+		ctl_instance_state(c, vm, &st);
+	if (st.has_gw)
+		inet_ntop(AF_INET, &st.gw, gw, sizeof(gw));
+	snprintf(port, sizeof(port), "%u", (unsigned)c->port);
+	v.port = port;
+	v.vm_ip = vm->ip_text;
+	v.bind_ip = gw;
+	v.log_file = log;
+	v.pid_file = pid;
+	v.rules_file = rules;
+	v.name = vm->name;
+	v.iface = st.iface != NULL ? st.iface : "";
+	v.run_dir = dir;
+	text = ctl_template_render(c->template_text, &v, why, sizeof(why));
+	if (text == NULL)
+		fprintf(err, "fwproxyctl: template %s: %s\n", template_name(c),
+		        why);
+	else
+		cfg = config_load_buffer(template_name(c), text, strlen(text),
+		                         warnings ? report_all : report_errors,
+		                         err);
+	free(text);
+	free(log);
+	free(pid);
+	free(rules);
+	free(dir);
+	return cfg;
+}
+
+void ctl_test_options(const struct config *cfg, struct filter_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->type = cfg->filter_type;
+	opt->case_sensitive = cfg->filter_case_sensitive;
+	opt->default_deny = cfg->filter_default_deny;
+	opt->urls = cfg->filter_urls;
+}
+
+const char *ctl_test_rules_path(const struct config *cfg,
+                                const struct ctl_vm_rules *vm,
+                                const struct ctl *c)
+{
+	char *copy;
+	int same;
+
+	if (cfg->filter == NULL)
+		return NULL;
+	copy = ctl_instance_path(c, vm->name, "rules");
+	same = strcmp(copy, cfg->filter) == 0;
+	free(copy);
+	return same ? vm->path : cfg->filter;
+}
+
+static const char *set_host(struct ctl_test_target *t, const char *s, size_t n)
+{
+	char *u, *ace = NULL;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == n)
+		return hostname_normalize(s, n, t->host);
+	u = xstrndup(s, n);
+	if (idn2_to_ascii_8z(u, &ace, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) !=
+	    IDN2_OK) {
+		free(u);
+		return "invalid international host name";
+	}
+	why = hostname_normalize(ace, strlen(ace), t->host);
+	free(u);
+	free(ace);
+	return why;
+}
+
+const char *ctl_test_parse_target(const char *arg, struct ctl_test_target *t)
+{
+	const char *p = arg, *host, *end, *colon = NULL, *path = "/", *why;
+	size_t host_n;
+	long long port;
+	int scheme = 0; /* 0 none, 1 http, 2 https */
+
+	memset(t, 0, sizeof(*t));
+	if (strncasecmp(p, "http://", 7) == 0) {
+		scheme = 1;
+		p += 7;
+	} else if (strncasecmp(p, "https://", 8) == 0) {
+		scheme = 2;
+		p += 8;
+	} else if (strstr(p, "://") != NULL) {
+		return "only http:// and https:// URLs";
+	}
+	end = p + strcspn(p, "/?#");
+	if (scheme == 0 && *end != '\0')
+		return "not a URL (http://...) nor HOST[:PORT]";
+	if (*end != '\0')
+		path = end;
+	if (memchr(p, '@', (size_t)(end - p)) != NULL)
+		return "user names in URLs are not sent to proxies";
+	host = p;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+		if (close == NULL)
+			return "unterminated '[' in the host";
+		if (close + 1 < end && close[1] != ':')
+			return "text after ']'";
+		if (close + 1 < end)
+			colon = close + 1;
+		host_n = (size_t)(close + 1 - p);
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		host_n = colon ? (size_t)(colon - p) : (size_t)(end - p);
+	}
+	if (host_n == 0)
+		return "no host";
+	t->port = scheme == 1 ? 80 : 443;
+	if (colon != NULL) {
+		if (parse_number_n(colon + 1, (size_t)(end - colon - 1), 1,
+		                   65535, &port) != NULL)
+			return "invalid port";
+		t->port = (uint16_t)port;
+	}
+	if ((why = set_host(t, host, host_n)) != NULL)
+		return why;
+	t->connect = scheme != 1;
+	{
+		int v6 = strchr(t->host, ':') != NULL;
+		char auth[HOSTNAME_MAX + 16];
+
+		if (t->connect || t->port != 80)
+			snprintf(auth, sizeof(auth), "%s%s%s:%u", v6 ? "[" : "",
+			         t->host, v6 ? "]" : "", (unsigned)t->port);
+		else
+			snprintf(auth, sizeof(auth), "%s%s%s", v6 ? "[" : "",
+			         t->host, v6 ? "]" : "");
+		if (t->connect)
+			snprintf(t->url, sizeof(t->url), "%s", auth);
+		else if (snprintf(t->url, sizeof(t->url), "http://%s%s%s", auth,
+		                  path[0] == '/' ? "" : "/",
+		                  path) >= (int)sizeof(t->url))
+			return "URL too long";
+	}
+	return NULL;
+}
+
+static void by_default(FILE *out, const struct config *cfg)
+{
+	fprintf(out, "by the default (FilterDefaultDeny %s)",
+	        cfg->filter_default_deny ? "Yes" : "No");
+}
+
+int ctl_test_run(const struct ctl *c, const struct ctl_vm_rules *vm,
+                 const char *arg, FILE *out)
+{
+	struct ctl_test_target t;
+	struct filter_options opt;
+	struct filter_verdict v;
+	struct filter *f = NULL;
+	struct config *cfg;
+	const char *why, *path;
+	char line[HOSTNAME_MAX * 2 + 8];
+	int rc = -1;
+
+	if ((why = ctl_test_parse_target(arg, &t)) != NULL) {
+		fprintf(stderr, "fwproxyctl: test %s: %s\n", arg, why);
+		return -1;
+	}
+	cfg = ctl_test_vm_config(c, vm, stderr, 0);
+	if (cfg == NULL)
+		return -1;
+	path = ctl_test_rules_path(cfg, vm, c);
+	if (t.connect && !config_connect_port_allowed(cfg, t.port)) {
+		fprintf(out,
+		        "refused by ConnectPort: CONNECT to port %u is not "
+		        "allowed\n",
+		        (unsigned)t.port);
+		rc = 1;
+		goto done;
+	}
+	if (path == NULL) {
+		fprintf(out, "allowed: the config has no Filter\n");
+		rc = 0;
+		goto done;
+	}
+	ctl_test_options(cfg, &opt);
+	f = filter_load(path, &opt, report_errors, stderr);
+	if (f == NULL)
+		goto done;
+	filter_check(f, t.host, t.port, t.url, &v);
+	if (!v.allowed && cfg->filter_learn)
+		fprintf(out, "allowed (FilterMode learn), would be refused ");
+	else
+		fprintf(out, "%s ", v.allowed ? "allowed" : "refused");
+	if (v.line > 0)
+		fprintf(out, "by %s:%d: %s\n", v.file, v.line, v.rule);
+	else {
+		by_default(out, cfg);
+		fputc('\n', out);
+	}
+	if (!v.allowed && v.line == 0 &&
+	    ctl_denied_rule(line, sizeof(line), &opt, t.host) == 0)
+		fprintf(out, "to allow it, add to %s: %s\n", path, line);
+	else if (!v.allowed && v.line > 0)
+		fprintf(out, "to allow it, remove or narrow %s:%d\n", v.file,
+		        v.line);
+	rc = v.allowed || cfg->filter_learn ? 0 : 1;
+done:
+	filter_free(f);
+	config_free(cfg);
+	return rc;
+}
