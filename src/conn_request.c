@@ -173,7 +173,10 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 		buf_append_str(b, "Content-Length: 0\r\n");
 	else if (req->body == HTTP_BODY_CHUNKED)
 		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
-	if (req->minor == 0)
+	/* A connection the client will not reuse is not kept to the server
+	 * either; asking the server to close it first leaves the TIME_WAIT
+	 * there, not on this proxy's ephemeral ports. */
+	if (req->minor == 0 || !req->keep_alive)
 		buf_append_str(b, "Connection: close\r\n");
 	if (!cfg->disable_via_header)
 		buf_append(b, c->rt->via[req->minor], c->rt->via_len[req->minor]);
