@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "filter_int.h"
+#include "regex_cost.h"
 #include "util.h"
 
 /* Rule texts and literals are indexed with 32-bit offsets. */
@@ -87,6 +88,7 @@ const char *filter_add_pattern(struct filter *f, const char *text,
 	enum rule_kind kind;
 	regex_t re;
 	int flags = REG_NOSUB, rc;
+	const char *why;
 	uint32_t r;
 
 	kind =
@@ -95,6 +97,9 @@ const char *filter_add_pattern(struct filter *f, const char *text,
 		add_literal(f, text, line, kind, len);
 		return NULL;
 	}
+	why = regex_cost_check(pat, ere != 0, REGEX_NODES_MAX);
+	if (why != NULL)
+		return why;
 	if (ere)
 		flags |= REG_EXTENDED;
 	if (fold)

@@ -287,6 +287,21 @@ static void test_errors(void)
 	f = filter_load(data("empty.rules"), &opt, NULL, NULL);
 	ok(f != NULL && filter_count(f) == 0, "empty file");
 	filter_free(f);
+
+	f = load_text("a{10000}\n(a|b){2000}\n", FILTER_TYPE_ERE, 0, 0, 0);
+	ok(f != NULL, "repetitions at the size limit load");
+	filter_free(f);
+	opt.type = FILTER_TYPE_ERE;
+	memset(&rep, 0, sizeof(rep));
+	f = filter_load_buffer("big.rules", "ok\n^(x+++++++++++++++++)$\n", 26,
+	                       &opt, collect, &rep);
+	ok(f == NULL, "stacked repetitions fail the load");
+	is_int(rep.n, 1, "reported once");
+	is_int(rep.line[0], 2, "on their line");
+	is_str(rep.msg[0],
+	       "bad rule \"^(x+++++++++++++++++)$\": repetitions expand it "
+	       "too far",
+	       "naming the rule and why");
 }
 
 /* Literal rules must reach the index and never regcomp. */
