@@ -4,7 +4,8 @@
 #   make check-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz        run each libFuzzer target for FUZZ_SECONDS (clang)
 #   make bench       the benchmark (bench/)
-#   make install     PREFIX, DESTDIR
+#   make install     PREFIX, DESTDIR (mk/install.mk); make dist, dist-check
+#                    (mk/dist.mk)
 
 VERSION  := 0.1.0
 CC       ?= cc
@@ -81,10 +82,12 @@ integration: all $(BIN)/fwproxy-testhooks
 
 test: unit integration
 
-# Everything CI runs: the suite plain and under sanitizers, then each
-# fuzz target for a short while.
+# Everything CI runs: the suite plain, install and release checks, the
+# suite under sanitizers, then each fuzz target for a short while.
 check:
 	$(MAKE) test
+	$(MAKE) test-packaging
+	$(MAKE) dist-check
 	$(MAKE) check-asan
 	$(MAKE) fuzz FUZZ_SECONDS=20
 
