@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "filter.h"
+#include "regex_cost.h"
 #include "tap.h"
 #include "util.h"
 
@@ -325,8 +326,14 @@ static void compare_set(struct naive *nv, const char *text,
 	if (!opt->case_sensitive)
 		flags |= REG_ICASE;
 	for (i = 0; i < nv->n; i++) {
-		nv->ok[i] = opt->type == FILTER_TYPE_FNMATCH ||
-		            regcomp(&nv->re[i], nv->pat[i], flags) == 0;
+		/* The filter refuses what regcomp would take too long or
+		 * too much memory for (tests/unit/test_regex_cost.c), then
+		 * what regcomp refuses. */
+		nv->ok[i] =
+		    opt->type == FILTER_TYPE_FNMATCH ||
+		    (regex_cost_check(nv->pat[i], opt->type == FILTER_TYPE_ERE,
+		                      REGEX_NODES_MAX) == NULL &&
+		     regcomp(&nv->re[i], nv->pat[i], flags) == 0);
 		if (!nv->ok[i]) {
 			bad = 1;
 			want_errors++;
