@@ -82,9 +82,11 @@ integration: all $(BIN)/fwproxy-testhooks
 
 test: unit integration
 
-# Everything CI runs: the suite plain, install and release checks, the
-# suite under sanitizers, then each fuzz target for a short while.
+# Everything CI runs: the format, the suite plain, install and release
+# checks, the suite under sanitizers, then each fuzz target for a short
+# while.
 check:
+	$(MAKE) check-format
 	$(MAKE) test
 	$(MAKE) test-packaging
 	$(MAKE) dist-check
@@ -105,7 +107,7 @@ fuzz:
 		clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 			-o build-fuzz/$$n $$f build-fuzz/libfwproxy.a $(LDLIBS); \
 		mkdir -p build-fuzz/corpus-$$n; \
-		./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) \
+		./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
 			build-fuzz/corpus-$$n fuzz/corpus/$${n#fuzz_}; \
 	done
 

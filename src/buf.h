@@ -28,7 +28,7 @@ void buf_consume(struct buf *b, size_t n);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_append_str(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The pending bytes as a C string: a NUL is kept after them (not counted
  * in len). Valid until the buffer changes. */

@@ -35,9 +35,9 @@ enum upstream_type {
  * ".example.com" the domain and its subdomains) or an address range. */
 struct upstream {
 	enum upstream_type type;
-	char *host;       /* NULL for UPSTREAM_NONE */
+	char *host; /* NULL for UPSTREAM_NONE */
 	uint16_t port;
-	char *user;       /* NULL without credentials */
+	char *user; /* NULL without credentials */
 	char *pass;
 	enum { SITE_ANY, SITE_DOMAIN, SITE_NET } site_kind;
 	char *site_domain; /* lower case, for SITE_DOMAIN */
@@ -87,9 +87,9 @@ struct config {
 	enum log_level log_level;
 
 	/* Listening and outgoing */
-	uint16_t port;        /* default 8888 as tinyproxy */
-	char *listen;         /* NULL: all addresses */
-	char *bind;           /* outgoing source address, NULL: any */
+	uint16_t port; /* default 8888 as tinyproxy */
+	char *listen;  /* NULL: all addresses */
+	char *bind;    /* outgoing source address, NULL: any */
 	int bind_same;
 	int timeout;          /* seconds of inactivity, default 600 */
 	int max_clients;      /* default 100 */
@@ -102,12 +102,12 @@ struct config {
 	char *stat_file;
 
 	/* Filtering */
-	char *filter;         /* path of the rules file, NULL: no filtering */
+	char *filter; /* path of the rules file, NULL: no filtering */
 	enum filter_type filter_type;
 	int filter_urls;
 	int filter_case_sensitive;
 	int filter_default_deny;
-	int filter_learn;     /* FilterMode learn: log would-be refusals, allow */
+	int filter_learn; /* FilterMode learn: log would-be refusals, allow */
 
 	/* CONNECT */
 	uint16_t *connect_ports; /* NULL with n == 0: every port allowed */
@@ -117,7 +117,7 @@ struct config {
 	struct upstream *upstreams;
 
 	/* Request rewriting */
-	char *via_proxy_name;     /* default: the host name */
+	char *via_proxy_name; /* default: the host name */
 	int disable_via_header;
 	int x_tinyproxy;
 	struct header_line *add_headers;
@@ -125,24 +125,25 @@ struct config {
 
 	/* Authentication */
 	struct basic_auth *basic_auth;
-	char *basic_auth_realm;   /* default "Tinyproxy" as tinyproxy */
+	char *basic_auth_realm; /* default "Tinyproxy" as tinyproxy */
 
 	/* fwproxy's own directives */
-	struct cidr *allow_destinations; /* AllowDestination: special ranges admitted */
+	struct cidr
+	    *allow_destinations; /* AllowDestination: special ranges admitted */
 	int n_allow_destinations;
-	char **dns_servers;       /* DNSServer "IP" or "IP:PORT" / "[IPV6]:PORT" */
+	char **dns_servers; /* DNSServer "IP" or "IP:PORT" / "[IPV6]:PORT" */
 	int n_dns_servers;
-	int log_json;             /* LogFormat json */
+	int log_json; /* LogFormat json */
 
 	/* Limits (fwproxy directives, with safe defaults) */
-	int max_request_line;     /* MaxRequestLine, bytes, default 8192 */
-	int max_header_line;      /* MaxHeaderLine, bytes, default 8192 */
-	int max_headers;          /* MaxHeaders, count, default 100 */
-	int max_header_size;      /* MaxHeaderSize, total bytes, default 32768 */
-	int header_timeout;       /* HeaderTimeout, seconds, default 30 */
-	int connect_timeout;      /* ConnectTimeout, seconds, default 10 */
-	int dns_timeout;          /* DNSTimeout, seconds, default 5 */
-	int keepalive_timeout;    /* KeepAliveTimeout, seconds, default 60 */
+	int max_request_line;  /* MaxRequestLine, bytes, default 8192 */
+	int max_header_line;   /* MaxHeaderLine, bytes, default 8192 */
+	int max_headers;       /* MaxHeaders, count, default 100 */
+	int max_header_size;   /* MaxHeaderSize, total bytes, default 32768 */
+	int header_timeout;    /* HeaderTimeout, seconds, default 30 */
+	int connect_timeout;   /* ConnectTimeout, seconds, default 10 */
+	int dns_timeout;       /* DNSTimeout, seconds, default 5 */
+	int keepalive_timeout; /* KeepAliveTimeout, seconds, default 60 */
 };
 
 /* Reports a diagnostic: file, line (0 if none), whether it is an error,

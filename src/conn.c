@@ -68,8 +68,9 @@ void conn_accept(struct proxy *px, int fd, const struct sockaddr *peer)
 	getsockname(fd, (struct sockaddr *)&c->local, &len);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->phase = PHASE_HEAD;
-	c->deadline_ms = event_now_ms() + idle_limit_ms(px->rt->cfg,
-	                                                px->rt->cfg->header_timeout);
+	c->deadline_ms =
+	    event_now_ms() +
+	    idle_limit_ms(px->rt->cfg, px->rt->cfg->header_timeout);
 	c->next = px->conns;
 	if (px->conns != NULL)
 		px->conns->prev = c;
@@ -410,8 +411,8 @@ static int account_request_body(struct conn *c)
 			c->req_done = 1;
 		return 0;
 	}
-	switch (http_chunked_feed(&c->req_chunked, buf_head(&c->cin) + c->cin_body,
-	                          fresh, &used)) {
+	switch (http_chunked_feed(
+	    &c->req_chunked, buf_head(&c->cin) + c->cin_body, fresh, &used)) {
 	case HTTP_CHUNKED_MORE:
 		c->cin_body += used;
 		return 0;
@@ -449,8 +450,8 @@ static int account_response_body(struct conn *c)
 		if (fresh == 0)
 			return c->resp_left == 1; /* DONE seen earlier */
 		switch (http_chunked_feed(&c->resp_chunked,
-		                          buf_head(&c->sin) + c->sin_body, fresh,
-		                          &used)) {
+		                          buf_head(&c->sin) + c->sin_body,
+		                          fresh, &used)) {
 		case HTTP_CHUNKED_MORE:
 			c->sin_body += used;
 			return 0;
@@ -473,10 +474,10 @@ static int head_worth_parsing(struct conn *c)
 	const struct http_limits *lim = &c->rt->limits;
 	const char *head = buf_head(&c->cin);
 	size_t longest = lim->max_request_line < lim->max_header_line
-	                         ? lim->max_request_line
-	                         : lim->max_header_line;
-	const char *nl = memrchr(head + c->head_scanned, '\n',
-	                         c->cin.len - c->head_scanned);
+	                     ? lim->max_request_line
+	                     : lim->max_header_line;
+	const char *nl =
+	    memrchr(head + c->head_scanned, '\n', c->cin.len - c->head_scanned);
 
 	c->head_scanned = c->cin.len;
 	if (nl != NULL) {
@@ -518,8 +519,9 @@ static void process_head(struct conn *c)
 		if (c->started_ms == 0) {
 			c->started_ms = event_now_ms();
 			c->deadline_ms =
-				c->started_ms +
-				idle_limit_ms(c->rt->cfg, c->rt->cfg->header_timeout);
+			    c->started_ms +
+			    idle_limit_ms(c->rt->cfg,
+			                  c->rt->cfg->header_timeout);
 		}
 		conn_update_events(c);
 		return;
@@ -535,8 +537,8 @@ static void process_head(struct conn *c)
 		c->px->stats.errors++;
 		log_msg(LOG_LEVEL_WARNING, "Bad request from %s: %s",
 		        c->client_ip, why);
-		conn_reply_error(c, 431, "Request Header Fields Too Large",
-		                 why, 1);
+		conn_reply_error(c, 431, "Request Header Fields Too Large", why,
+		                 1);
 		return;
 	case HTTP_PARSE_NOT_IMPLEMENTED:
 		c->px->stats.errors++;
@@ -566,8 +568,8 @@ void conn_start_exchange(struct conn *c)
 	else
 		http_chunked_init(&c->req_chunked);
 	if (account_request_body(c) == -1) {
-		conn_reply_error(c, 400, "Bad Request", "malformed chunked body",
-		                 1);
+		conn_reply_error(c, 400, "Bad Request",
+		                 "malformed chunked body", 1);
 		return;
 	}
 	conn_progress(c);
@@ -588,7 +590,8 @@ static void log_request(struct conn *c)
 	long long ms = (long long)(event_now_ms() - c->started_ms);
 
 	if (c->rule_file != NULL)
-		snprintf(rule, sizeof(rule), "%s:%d", c->rule_file, c->rule_line);
+		snprintf(rule, sizeof(rule), "%s:%d", c->rule_file,
+		         c->rule_line);
 	else
 		str_copy(rule, "default", sizeof(rule));
 	if (log_is_json()) {
@@ -610,8 +613,8 @@ static void log_request(struct conn *c)
 	}
 	log_msg(LOG_LEVEL_INFO,
 	        "Request %s \"%s %s\" %d up=%llu down=%llu %lldms rule=%s",
-	        c->client_ip, c->method, c->url ? c->url : "-",
-	        c->resp_status, (unsigned long long)c->bytes_up,
+	        c->client_ip, c->method, c->url ? c->url : "-", c->resp_status,
+	        (unsigned long long)c->bytes_up,
 	        (unsigned long long)c->bytes_down, ms, rule);
 }
 
@@ -639,8 +642,8 @@ void conn_request_finished(struct conn *c)
 	c->started_ms = 0;
 	c->server_idle_until = event_now_ms() + SERVER_IDLE_MS;
 	c->deadline_ms =
-		event_now_ms() + idle_limit_ms(c->px->rt->cfg,
-		                               c->px->rt->cfg->keepalive_timeout);
+	    event_now_ms() +
+	    idle_limit_ms(c->px->rt->cfg, c->px->rt->cfg->keepalive_timeout);
 	c->idle_since_ms = event_now_ms();
 	if (c->cin.len > 0)
 		process_head(c);
@@ -699,8 +702,9 @@ static void exchange_progress(struct conn *c)
 	if (!c->resp_head_sent) {
 		if (c->sin.len == 0) {
 			if (c->server_eof) {
-				server_failed(c, "the server closed the "
-				                 "connection without answering");
+				server_failed(c,
+				              "the server closed the "
+				              "connection without answering");
 				return;
 			}
 			if (c->client_eof && !c->req_done) {
@@ -827,7 +831,8 @@ static void client_event(struct event_source *src, uint32_t events)
 	}
 	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
 	    (src->mask & EPOLLIN)) {
-		cap = c->rt ? head_buffer_size(c->rt) : head_buffer_size(c->px->rt);
+		cap = c->rt ? head_buffer_size(c->rt)
+		            : head_buffer_size(c->px->rt);
 		n = read_into(c->client.fd, &c->cin, cap);
 		if (n == -1) {
 			conn_close(c);
@@ -837,7 +842,7 @@ static void client_event(struct event_source *src, uint32_t events)
 			c->client_eof = 1;
 		if (n > 0 && c->phase != PHASE_HEAD)
 			c->deadline_ms =
-				event_now_ms() + c->rt->cfg->timeout * 1000LL;
+			    event_now_ms() + c->rt->cfg->timeout * 1000LL;
 	} else if (events & (EPOLLHUP | EPOLLERR)) {
 		conn_close(c);
 		return;
@@ -881,7 +886,7 @@ static void server_event(struct event_source *src, uint32_t events)
 			c->server_eof = 1;
 		if (n > 0)
 			c->deadline_ms =
-				event_now_ms() + c->rt->cfg->timeout * 1000LL;
+			    event_now_ms() + c->rt->cfg->timeout * 1000LL;
 	} else if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLOUT)) {
 		c->server_eof = 1;
 	}
@@ -926,15 +931,16 @@ void conn_check_deadline(struct conn *c, int64_t now)
 			        "Request body from %s not complete in time",
 			        c->client_ip);
 			conn_server_close(c);
-			conn_reply_error(c, 408, "Request Timeout",
-			                 "the request body was not complete in time",
-			                 1);
+			conn_reply_error(
+			    c, 408, "Request Timeout",
+			    "the request body was not complete in time", 1);
 			return;
 		}
 		if (!c->resp_head_sent) {
 			conn_server_close(c);
 			conn_reply_error(c, 504, "Gateway Timeout",
-			                 "the server did not answer in time", 1);
+			                 "the server did not answer in time",
+			                 1);
 			return;
 		}
 		conn_close(c);

@@ -8,14 +8,14 @@
 
 #include "proxy.h"
 
-#define CONN_BUF_SIZE 65536
+#define CONN_BUF_SIZE  65536
 #define CONN_BUF_FIRST 16384
 /* Buffers of a connection idle this long are freed. */
 #define BUF_RELEASE_IDLE_MS 500
 /* More interim (1xx) answers to one request than this: 502. */
 #define MAX_INTERIM_RESPONSES 8
 /* Bodies at least this long, and tunnels, are spliced. */
-#define SPLICE_MIN_BYTES (256 * 1024)
+#define SPLICE_MIN_BYTES  (256 * 1024)
 #define SPLICE_PIPE_BYTES (1024 * 1024)
 /* A kept server connection is closed after this long unused, so idle
  * clients do not pin a descriptor and a server slot each. */
@@ -43,24 +43,24 @@ struct conn {
 	struct proxy *px;
 	struct conn *prev, *next;
 	struct event_source client;
-	struct event_source server;  /* fd -1 when none */
+	struct event_source server; /* fd -1 when none */
 	enum conn_phase phase;
 	int64_t deadline_ms;
-	int64_t server_idle_until;   /* for a kept server connection */
-	int64_t idle_since_ms;       /* end of the last request */
-	int64_t started_ms;          /* of the current request */
+	int64_t server_idle_until; /* for a kept server connection */
+	int64_t idle_since_ms;     /* end of the last request */
+	int64_t started_ms;        /* of the current request */
 	uint8_t client_addr[16];
 	char client_ip[46];
 	struct sockaddr_storage local; /* the address the client reached */
 
-	struct buf cin;   /* from the client: [0, cin_body) is body to send */
-	struct buf sout;  /* to the server, before any body bytes */
-	struct buf sin;   /* from the server: [0, sin_body) is body to send */
-	struct buf cout;  /* to the client, before any body bytes */
+	struct buf cin;  /* from the client: [0, cin_body) is body to send */
+	struct buf sout; /* to the server, before any body bytes */
+	struct buf sin;  /* from the server: [0, sin_body) is body to send */
+	struct buf cout; /* to the client, before any body bytes */
 	size_t cin_body;
-	int pipe_fd[2];       /* server to client without copying; -1 unused */
-	size_t pipe_len;      /* bytes in the pipe */
-	size_t head_scanned;    /* bytes of cin searched for a line end */
+	int pipe_fd[2];      /* server to client without copying; -1 unused */
+	size_t pipe_len;     /* bytes in the pipe */
+	size_t head_scanned; /* bytes of cin searched for a line end */
 	size_t head_line_start; /* offset after the last line end seen */
 	size_t sin_body;
 	int client_eof;
@@ -72,8 +72,8 @@ struct conn {
 	char method[24];
 	char host[HOSTNAME_MAX + 1];
 	uint16_t port;
-	char *url;            /* "http://host:port/path" or "host:port" */
-	char *request_line;   /* as received, for logs and error pages */
+	char *url;          /* "http://host:port/path" or "host:port" */
+	char *request_line; /* as received, for logs and error pages */
 	int is_connect;
 	int is_head;
 	int client_minor;
@@ -81,12 +81,12 @@ struct conn {
 	enum http_body req_body;
 	uint64_t req_left;
 	struct http_chunked req_chunked;
-	int req_done;         /* the whole request has been read */
+	int req_done; /* the whole request has been read */
 	enum http_body resp_body;
 	uint64_t resp_left;
 	struct http_chunked resp_chunked;
 	int resp_head_sent;
-	int interim_count;    /* 1xx answers so far */
+	int interim_count; /* 1xx answers so far */
 	int resp_status;
 	int server_keep_alive;
 	uint64_t bytes_up, bytes_down;
@@ -99,15 +99,15 @@ struct conn {
 	struct resolve_query *dns;
 	struct resolve_result addrs;
 	int addr_next;
-	struct buf hs;        /* upstream handshake bytes to send */
+	struct buf hs; /* upstream handshake bytes to send */
 	char dial_error[128];
-	int dial_refused;     /* addresses refused by destination policy */
+	int dial_refused; /* addresses refused by destination policy */
 	int dial_timed_out;
 
 	/* The open server connection's identity, for reuse. */
 	char server_key[HOSTNAME_MAX + 64];
-	int server_reused;    /* this request went over a kept connection */
-	size_t sout_total;    /* head length, to resend on a stale reuse */
+	int server_reused; /* this request went over a kept connection */
+	size_t sout_total; /* head length, to resend on a stale reuse */
 };
 
 /* conn.c */

@@ -126,8 +126,10 @@ void conn_dial(struct conn *c)
 	c->addr_next = 0;
 	conn_update_events(c);
 	if (hostname_ip_literal(dial_host(c), literal)) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->addrs.addr[0];
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&c->addrs.addr[0];
+		struct sockaddr_in6 *s6 =
+		    (struct sockaddr_in6 *)&c->addrs.addr[0];
+		struct sockaddr_in *s4 =
+		    (struct sockaddr_in *)&c->addrs.addr[0];
 		memset(&c->addrs.addr[0], 0, sizeof(c->addrs.addr[0]));
 		if (netaddr_is_v4(literal)) {
 			s4->sin_family = AF_INET;
@@ -196,16 +198,18 @@ static void try_next_address(struct conn *c)
 		if (refusal != NULL) {
 			char a[64];
 			c->dial_refused++;
-			snprintf(c->dial_error, sizeof(c->dial_error), "%s is %s",
-			         conn_addr_text(ss, a, sizeof(a)), refusal);
+			snprintf(c->dial_error, sizeof(c->dial_error),
+			         "%s is %s", conn_addr_text(ss, a, sizeof(a)),
+			         refusal);
 			continue;
 		}
 		if (ss->ss_family == AF_INET) {
-			((struct sockaddr_in *)ss)->sin_port = htons(dial_port(c));
+			((struct sockaddr_in *)ss)->sin_port =
+			    htons(dial_port(c));
 			len = sizeof(struct sockaddr_in);
 		} else {
 			((struct sockaddr_in6 *)ss)->sin6_port =
-				htons(dial_port(c));
+			    htons(dial_port(c));
 			len = sizeof(struct sockaddr_in6);
 		}
 		fd = socket(ss->ss_family,
@@ -225,8 +229,8 @@ static void try_next_address(struct conn *c)
 		}
 		c->server.fd = fd;
 		c->server_eof = 0;
-		if (event_add(c->px->loop, &c->server,
-		              EPOLLOUT | EPOLLRDHUP) == -1) {
+		if (event_add(c->px->loop, &c->server, EPOLLOUT | EPOLLRDHUP) ==
+		    -1) {
 			snprintf(c->dial_error, sizeof(c->dial_error), "%s",
 			         strerror(errno));
 			close(fd);
@@ -235,7 +239,7 @@ static void try_next_address(struct conn *c)
 		}
 		c->dial = DIAL_CONNECT;
 		c->deadline_ms =
-			event_now_ms() + c->rt->cfg->connect_timeout * 1000LL;
+		    event_now_ms() + c->rt->cfg->connect_timeout * 1000LL;
 		return;
 	}
 	dial_failed(c);
@@ -258,15 +262,16 @@ static void handshake_done(struct conn *c)
 static void start_socks4(struct conn *c)
 {
 	uint8_t literal[16];
-	uint8_t head[8] = {4, 1, (uint8_t)(c->port >> 8), (uint8_t)c->port,
-	                   0, 0, 0, 1};
-	int v4 = hostname_ip_literal(c->host, literal) && netaddr_is_v4(literal);
+	uint8_t head[8] = {
+	    4, 1, (uint8_t)(c->port >> 8), (uint8_t)c->port, 0, 0, 0, 1};
+	int v4 =
+	    hostname_ip_literal(c->host, literal) && netaddr_is_v4(literal);
 
 	if (v4)
 		memcpy(head + 4, literal + 12, 4);
 	buf_append(&c->hs, head, sizeof(head));
 	buf_append(&c->hs, "", 1); /* empty user id */
-	if (!v4) /* SOCKS4a: the proxy resolves the name */
+	if (!v4)                   /* SOCKS4a: the proxy resolves the name */
 		buf_append(&c->hs, c->host, strlen(c->host) + 1);
 	c->dial = DIAL_SOCKS4;
 }
@@ -313,8 +318,8 @@ static void start_http_connect(struct conn *c)
 	buf_printf(&c->hs, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n", authority,
 	           authority);
 	if (c->upstream->user != NULL) {
-		char *cred = base64_credentials(c->upstream->user,
-		                                c->upstream->pass);
+		char *cred =
+		    base64_credentials(c->upstream->user, c->upstream->pass);
 		buf_printf(&c->hs, "Proxy-Authorization: Basic %s\r\n", cred);
 		free(cred);
 	}
@@ -439,9 +444,9 @@ static void handshake_reply(struct conn *c)
 	case DIAL_HTTP_CONNECT: {
 		static struct http_response r;
 		const char *why = "malformed answer";
-		enum http_parse res = http_parse_response(
-			buf_head(&c->sin), c->sin.len, &c->rt->limits, 0, 1, &r,
-			&why);
+		enum http_parse res =
+		    http_parse_response(buf_head(&c->sin), c->sin.len,
+		                        &c->rt->limits, 0, 1, &r, &why);
 		if (res == HTTP_PARSE_INCOMPLETE)
 			return;
 		if (res != HTTP_PARSE_DONE) {

@@ -104,7 +104,8 @@ static int underscore_alias(const struct http_header *h, const char *lit)
 {
 	size_t i;
 
-	if (h->name.n != strlen(lit) || memchr(h->name.p, '_', h->name.n) == NULL)
+	if (h->name.n != strlen(lit) ||
+	    memchr(h->name.p, '_', h->name.n) == NULL)
 		return 0;
 	for (i = 0; i < h->name.n; i++) {
 		int ch = h->name.p[i] == '_' ? '-' : h->name.p[i];
@@ -144,7 +145,8 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 	struct buf *b = &c->sout;
 	const struct header_line *add;
 	size_t i;
-	int via_upstream = c->upstream != NULL && c->upstream->type == UPSTREAM_HTTP;
+	int via_upstream =
+	    c->upstream != NULL && c->upstream->type == UPSTREAM_HTTP;
 
 	b->off = b->len = 0;
 	buf_append(b, req->method.p, req->method.n);
@@ -158,7 +160,8 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 	for (i = 0; i < req->n_headers; i++) {
 		const struct http_header *h = &req->headers[i];
 		if (replaced_field(h) ||
-		    http_header_is_hop_by_hop(req->headers, req->n_headers, h) ||
+		    http_header_is_hop_by_hop(req->headers, req->n_headers,
+		                              h) ||
 		    !anonymous_keeps(cfg, h))
 			continue;
 		buf_append(b, h->name.p, h->name.n);
@@ -179,14 +182,15 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 	if (req->minor == 0 || !req->keep_alive)
 		buf_append_str(b, "Connection: close\r\n");
 	if (!cfg->disable_via_header)
-		buf_append(b, c->rt->via[req->minor], c->rt->via_len[req->minor]);
+		buf_append(b, c->rt->via[req->minor],
+		           c->rt->via_len[req->minor]);
 	if (cfg->x_tinyproxy)
 		buf_printf(b, "X-Tinyproxy: %s\r\n", c->client_ip);
 	for (add = cfg->add_headers; add != NULL; add = add->next)
 		buf_printf(b, "%s: %s\r\n", add->name, add->value);
 	if (via_upstream && c->upstream->user != NULL) {
-		char *cred = base64_credentials(c->upstream->user,
-		                                c->upstream->pass);
+		char *cred =
+		    base64_credentials(c->upstream->user, c->upstream->pass);
 		buf_printf(b, "Proxy-Authorization: Basic %s\r\n", cred);
 		free(cred);
 	}
@@ -218,12 +222,14 @@ static void note_refusal(struct conn *c, const struct filter_verdict *v)
 		log_msg(LOG_LEVEL_NOTICE,
 		        "Learning: would refuse filtered domain \"%s\" (client "
 		        "%s, %s %s:%u, rule %s)",
-		        c->host, c->client_ip, c->method, c->host, c->port, rule);
+		        c->host, c->client_ip, c->method, c->host, c->port,
+		        rule);
 	} else {
-		log_msg(LOG_LEVEL_NOTICE,
-		        "Proxying refused on filtered domain \"%s\" (client %s, "
-		        "%s %s:%u, rule %s)",
-		        c->host, c->client_ip, c->method, c->host, c->port, rule);
+		log_msg(
+		    LOG_LEVEL_NOTICE,
+		    "Proxying refused on filtered domain \"%s\" (client %s, "
+		    "%s %s:%u, rule %s)",
+		    c->host, c->client_ip, c->method, c->host, c->port, rule);
 	}
 	proxy_note_refusal(c->px, c->client_ip, c->method, c->host, c->port);
 }
@@ -275,8 +281,8 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 
 	if (!authorized(cfg, req)) {
 		buf_consume(&c->cin, req->head_len);
-		log_msg(LOG_LEVEL_NOTICE, "Proxy authentication required for %s",
-		        c->client_ip);
+		log_msg(LOG_LEVEL_NOTICE,
+		        "Proxy authentication required for %s", c->client_ip);
 		conn_reply_error(c, 407, "Proxy Authentication Required",
 		                 "this proxy needs a user name and password",
 		                 0);
@@ -309,16 +315,16 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 		if (!cfg->filter_learn) {
 			buf_consume(&c->cin, req->head_len);
 			c->px->stats.refused++;
-			conn_reply_error(c, 403, "Filtered",
-			                 "the request was refused by the filter",
-			                 0);
+			conn_reply_error(
+			    c, 403, "Filtered",
+			    "the request was refused by the filter", 0);
 			return;
 		}
 	}
 	c->px->stats.allowed++;
 	is_literal = hostname_ip_literal(c->host, literal);
-	c->upstream = config_upstream_for(cfg, c->host,
-	                                  is_literal ? literal : NULL);
+	c->upstream =
+	    config_upstream_for(cfg, c->host, is_literal ? literal : NULL);
 	if (c->upstream != NULL && c->upstream->type == UPSTREAM_NONE)
 		c->upstream = NULL;
 	c->close_after_reply = 0;

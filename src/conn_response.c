@@ -115,8 +115,8 @@ int conn_handle_response(struct conn *c)
 			http_chunked_init(&c->resp_chunked);
 			c->resp_left = 0;
 		}
-		keep_client = c->client_keep_alive && r->body != HTTP_BODY_CLOSE &&
-		              !c->px->stopping;
+		keep_client = c->client_keep_alive &&
+		              r->body != HTTP_BODY_CLOSE && !c->px->stopping;
 		if (!keep_client)
 			c->close_after_reply = 1;
 		build_client_head(c, r, keep_client);

@@ -37,8 +37,7 @@ void event_loop_free(struct event_loop *loop)
 	free(loop);
 }
 
-int event_add(struct event_loop *loop, struct event_source *src,
-              uint32_t mask)
+int event_add(struct event_loop *loop, struct event_source *src, uint32_t mask)
 {
 	struct epoll_event ev = {.events = mask, .data.ptr = src};
 

@@ -24,8 +24,7 @@ struct event_loop *event_loop_new(void);
 void event_loop_free(struct event_loop *loop);
 
 /* Registers src (fd, fn, owner set by the caller) for mask. 0 / -1. */
-int event_add(struct event_loop *loop, struct event_source *src,
-              uint32_t mask);
+int event_add(struct event_loop *loop, struct event_source *src, uint32_t mask);
 
 /* Changes the mask; does nothing when it is unchanged. 0 / -1. */
 int event_modify(struct event_loop *loop, struct event_source *src,

@@ -27,8 +27,7 @@ struct filter *filter_load(const char *path, const struct filter_options *opt,
 
 /* Same from a buffer; name is used in messages and verdicts. */
 struct filter *filter_load_buffer(const char *name, const char *text,
-                                  size_t len,
-                                  const struct filter_options *opt,
+                                  size_t len, const struct filter_options *opt,
                                   config_report_fn *report, void *ctx);
 
 void filter_free(struct filter *f);
@@ -38,7 +37,7 @@ size_t filter_count(const struct filter *f);
 
 struct filter_verdict {
 	int allowed;
-	int line;         /* line of the deciding rule, 0 when no rule matched */
+	int line; /* line of the deciding rule, 0 when no rule matched */
 	const char *rule; /* that rule's text, NULL when none; owned by f */
 	const char *file; /* the rules file's name; owned by f */
 };

@@ -25,17 +25,17 @@
 #include "util.h"
 
 #define LISTEN_BACKLOG 1024
-#define INHERITED_FD 3
-#define MAX_READABLE 64
+#define INHERITED_FD   3
+#define MAX_READABLE   64
 
 static const char usage_text[] =
-	"usage: fwproxy [-dt] [-c FILE]\n"
-	"  -c FILE  configuration file (default /etc/fwproxy/fwproxy.conf)\n"
-	"  -d       stay in the foreground; log to standard error unless\n"
-	"           LogFile or Syslog is set\n"
-	"  -t       check the configuration and its rules file, then exit\n"
-	"  -v       print the version\n"
-	"  -h       print this help\n";
+    "usage: fwproxy [-dt] [-c FILE]\n"
+    "  -c FILE  configuration file (default /etc/fwproxy/fwproxy.conf)\n"
+    "  -d       stay in the foreground; log to standard error unless\n"
+    "           LogFile or Syslog is set\n"
+    "  -t       check the configuration and its rules file, then exit\n"
+    "  -v       print the version\n"
+    "  -h       print this help\n";
 
 struct options {
 	const char *config_path;
@@ -43,8 +43,8 @@ struct options {
 	int test_only;
 };
 
-static void report_stderr(void *ctx, const char *file, int line,
-                          int is_error, const char *msg)
+static void report_stderr(void *ctx, const char *file, int line, int is_error,
+                          const char *msg)
 {
 	int *errors = ctx;
 
@@ -54,8 +54,8 @@ static void report_stderr(void *ctx, const char *file, int line,
 		fprintf(stderr, "%s:%d: %s%s\n", file, line,
 		        is_error ? "" : "warning: ", msg);
 	else
-		fprintf(stderr, "%s: %s%s\n", file, is_error ? "" : "warning: ",
-		        msg);
+		fprintf(stderr, "%s: %s%s\n", file,
+		        is_error ? "" : "warning: ", msg);
 }
 
 static void report_log(void *ctx, const char *file, int line, int is_error,
@@ -84,15 +84,13 @@ static int inherited_listener(void)
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
 	long long n, p;
 
-	if (fds == NULL || pid == NULL ||
-	    parse_number(fds, 1, 1, &n) != NULL ||
+	if (fds == NULL || pid == NULL || parse_number(fds, 1, 1, &n) != NULL ||
 	    parse_number(pid, 1, 1LL << 31, &p) != NULL || p != getpid())
 		return -1;
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	fcntl(INHERITED_FD, F_SETFD, FD_CLOEXEC);
-	fcntl(INHERITED_FD, F_SETFL,
-	      fcntl(INHERITED_FD, F_GETFL) | O_NONBLOCK);
+	fcntl(INHERITED_FD, F_SETFL, fcntl(INHERITED_FD, F_GETFL) | O_NONBLOCK);
 	return INHERITED_FD;
 }
 
@@ -125,7 +123,8 @@ static int open_listener(const struct config *cfg)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 		    listen(fd, LISTEN_BACKLOG) == -1) {
-			fprintf(stderr, "fwproxy: cannot listen on %s port %s: %s\n",
+			fprintf(stderr,
+			        "fwproxy: cannot listen on %s port %s: %s\n",
 			        cfg->listen ? cfg->listen : "*", port,
 			        strerror(errno));
 			close(fd);
@@ -197,9 +196,9 @@ static int block_signals(sigset_t *set)
 static void warn_fixed_settings(const struct config *old,
                                 const struct config *new)
 {
-	static const char *const names[] = {"Port", "Listen", "User", "Group",
-	                                    "PidFile", "LogFile", "Syslog",
-	                                    "DNSServer"};
+	static const char *const names[] = {"Port",   "Listen",   "User",
+	                                    "Group",  "PidFile",  "LogFile",
+	                                    "Syslog", "DNSServer"};
 	int changed[ARRAY_LEN(names)] = {0};
 	size_t i;
 
@@ -305,9 +304,8 @@ static int run_worker(struct runtime *rt, int listen_fd,
 		log_msg(LOG_LEVEL_CRITICAL, "signalfd: %s", strerror(errno));
 		return 1;
 	}
-	if (privileged &&
-	    sandbox_drop_privileges(cfg->user, cfg->group, err, sizeof(err)) ==
-	        -1) {
+	if (privileged && sandbox_drop_privileges(cfg->user, cfg->group, err,
+	                                          sizeof(err)) == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
 		return 1;
 	}
@@ -418,8 +416,8 @@ int main(int argc, char **argv)
 		return 2;
 	rt = NULL;
 	{
-		struct config *c = config_load(o.config_path, report_stderr,
-		                               &errors);
+		struct config *c =
+		    config_load(o.config_path, report_stderr, &errors);
 		if (c != NULL)
 			rt = runtime_new(c, report_stderr, &errors);
 	}
@@ -452,7 +450,8 @@ int main(int argc, char **argv)
 		        strerror(errno));
 		goto fail;
 	}
-	privileged = geteuid() == 0 && (cfg->user != NULL || cfg->group != NULL);
+	privileged =
+	    geteuid() == 0 && (cfg->user != NULL || cfg->group != NULL);
 	if (!privileged) {
 		/* The worker frees rt when it ends. */
 		char *pid_file = cfg->pid_file ? xstrdup(cfg->pid_file) : NULL;

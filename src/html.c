@@ -12,12 +12,23 @@ void html_escape(struct buf *b, const char *s)
 	for (; *s; s++) {
 		const char *rep;
 		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
 		}
 		buf_append(b, start, (size_t)(s - start));
 		buf_append_str(b, rep);
@@ -50,7 +61,8 @@ void html_render(struct buf *b, const char *t, const struct html_var *vars,
 		for (i = 0; i < n_vars; i++)
 			if (strlen(vars[i].name) == n &&
 			    memcmp(vars[i].name, open + 1, n) == 0)
-				html_escape(b, vars[i].value ? vars[i].value : "");
+				html_escape(b,
+				            vars[i].value ? vars[i].value : "");
 		t = close + 1;
 	}
 }

@@ -38,32 +38,32 @@ enum http_parse {
 
 enum http_body {
 	HTTP_BODY_NONE,
-	HTTP_BODY_LENGTH,  /* content_length bytes */
+	HTTP_BODY_LENGTH, /* content_length bytes */
 	HTTP_BODY_CHUNKED,
-	HTTP_BODY_CLOSE,   /* response only: until the server closes */
+	HTTP_BODY_CLOSE, /* response only: until the server closes */
 };
 
 /* A request as a forward proxy receives it. */
 struct http_request {
 	struct http_slice method;
-	struct http_slice target;     /* as sent */
-	int minor;                    /* HTTP/1.minor: 0 or 1 */
-	size_t head_len;              /* bytes up to and including the blank line */
+	struct http_slice target; /* as sent */
+	int minor;                /* HTTP/1.minor: 0 or 1 */
+	size_t head_len;          /* bytes up to and including the blank line */
 	struct http_header headers[HTTP_MAX_HEADERS_CAP];
 	size_t n_headers;
 
 	/* Derived from the target. */
 	int is_connect;
 	int is_head;
-	char host[HOSTNAME_MAX + 1];  /* normalised (hostname_normalize) */
-	uint16_t port;                /* explicit or the scheme's default (80) */
-	struct http_slice path;       /* origin-form: path and query; "/" when
-	                                 empty (p points to a static "/") */
+	char host[HOSTNAME_MAX + 1]; /* normalised (hostname_normalize) */
+	uint16_t port;               /* explicit or the scheme's default (80) */
+	struct http_slice path;      /* origin-form: path and query; "/" when
+	                                empty (p points to a static "/") */
 
 	/* Derived from the fields. */
-	enum http_body body;          /* NONE, LENGTH or CHUNKED */
+	enum http_body body; /* NONE, LENGTH or CHUNKED */
 	uint64_t content_length;
-	int keep_alive;               /* the client allows a persistent connection */
+	int keep_alive; /* the client allows a persistent connection */
 	int expect_continue;
 	const struct http_header *proxy_authorization; /* NULL if absent */
 };
@@ -85,17 +85,17 @@ struct http_response {
 	struct http_header headers[HTTP_MAX_HEADERS_CAP];
 	size_t n_headers;
 
-	enum http_body body;   /* NONE for HEAD, 1xx, 204, 304 and 2xx to CONNECT */
+	enum http_body
+	    body; /* NONE for HEAD, 1xx, 204, 304 and 2xx to CONNECT */
 	uint64_t content_length;
-	int keep_alive;        /* the server allows reuse of its connection */
+	int keep_alive; /* the server allows reuse of its connection */
 };
 
 /* Parses a response head to a request that was HEAD (is_head) or CONNECT
  * (is_connect). Same results as http_parse_request. */
 enum http_parse http_parse_response(const char *buf, size_t len,
-                                    const struct http_limits *lim,
-                                    int is_head, int is_connect,
-                                    struct http_response *resp,
+                                    const struct http_limits *lim, int is_head,
+                                    int is_connect, struct http_response *resp,
                                     const char **why);
 
 /* 1 when the header must not be forwarded by a proxy: the hop-by-hop
@@ -118,11 +118,11 @@ struct http_chunked {
 };
 
 enum http_chunked_result {
-	HTTP_CHUNKED_MORE,   /* all len bytes belong to the body; more follows */
-	HTTP_CHUNKED_DONE,   /* the body ended after *used bytes */
-	HTTP_CHUNKED_BAD,    /* malformed: sign, overflow, bad byte, a size or
-	                        extension line over 4096 bytes, trailers over
-	                        the limit */
+	HTTP_CHUNKED_MORE, /* all len bytes belong to the body; more follows */
+	HTTP_CHUNKED_DONE, /* the body ended after *used bytes */
+	HTTP_CHUNKED_BAD,  /* malformed: sign, overflow, bad byte, a size or
+	                      extension line over 4096 bytes, trailers over
+	                      the limit */
 };
 
 void http_chunked_init(struct http_chunked *c);

@@ -24,15 +24,15 @@ static struct {
 } log_state = {NULL, -1, 0, LOG_LEVEL_INFO, 0};
 
 static const char *const level_names[] = {
-	[LOG_LEVEL_CRITICAL] = "CRITICAL", [LOG_LEVEL_ERROR] = "ERROR",
-	[LOG_LEVEL_WARNING] = "WARNING",   [LOG_LEVEL_NOTICE] = "NOTICE",
-	[LOG_LEVEL_CONNECT] = "CONNECT",   [LOG_LEVEL_INFO] = "INFO",
+    [LOG_LEVEL_CRITICAL] = "CRITICAL", [LOG_LEVEL_ERROR] = "ERROR",
+    [LOG_LEVEL_WARNING] = "WARNING",   [LOG_LEVEL_NOTICE] = "NOTICE",
+    [LOG_LEVEL_CONNECT] = "CONNECT",   [LOG_LEVEL_INFO] = "INFO",
 };
 
 static const int syslog_priorities[] = {
-	[LOG_LEVEL_CRITICAL] = LOG_CRIT,  [LOG_LEVEL_ERROR] = LOG_ERR,
-	[LOG_LEVEL_WARNING] = LOG_WARNING, [LOG_LEVEL_NOTICE] = LOG_NOTICE,
-	[LOG_LEVEL_CONNECT] = LOG_INFO,   [LOG_LEVEL_INFO] = LOG_INFO,
+    [LOG_LEVEL_CRITICAL] = LOG_CRIT,   [LOG_LEVEL_ERROR] = LOG_ERR,
+    [LOG_LEVEL_WARNING] = LOG_WARNING, [LOG_LEVEL_NOTICE] = LOG_NOTICE,
+    [LOG_LEVEL_CONNECT] = LOG_INFO,    [LOG_LEVEL_INFO] = LOG_INFO,
 };
 
 static void write_line(const char *line, size_t n);
@@ -121,10 +121,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	n = snprintf(line, sizeof(line), "%-8s ", level_names[level]);
-	n += (int)strftime(line + n, sizeof(line) - (size_t)n,
-	                   "%b %d %H:%M:%S", &tm);
-	n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03d [%ld]: ",
-	              (int)(tv.tv_usec / 1000), (long)getpid());
+	n += (int)strftime(line + n, sizeof(line) - (size_t)n, "%b %d %H:%M:%S",
+	                   &tm);
+	n +=
+	    snprintf(line + n, sizeof(line) - (size_t)n,
+	             ".%03d [%ld]: ", (int)(tv.tv_usec / 1000), (long)getpid());
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
 	if (m < 0)
@@ -178,7 +179,8 @@ void log_json(enum log_level level, const char *members)
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_printf(&b, "{\"time\":\"%s.%03dZ\",\"level\":\"%s\",\"pid\":%ld,%s}\n",
+	buf_printf(&b,
+	           "{\"time\":\"%s.%03dZ\",\"level\":\"%s\",\"pid\":%ld,%s}\n",
 	           when, (int)(tv.tv_usec / 1000), level_names[level],
 	           (long)getpid(), members);
 	if (log_state.syslog)

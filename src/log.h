@@ -21,7 +21,7 @@ int log_enabled(enum log_level level);
 int log_fd(void);
 
 void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 void log_close(void);
 

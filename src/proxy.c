@@ -18,8 +18,8 @@
 #include "util.h"
 
 #define PAGE_MAX_BYTES (1024 * 1024)
-#define ACCEPT_BATCH 64
-#define TICK_MS 250
+#define ACCEPT_BATCH   64
+#define TICK_MS        250
 
 static char *read_page(const char *path, config_report_fn *report, void *ctx)
 {
@@ -66,16 +66,17 @@ struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
 	rt->cfg = cfg;
 	if (cfg->filter != NULL) {
 		struct filter_options opt = {
-			.type = cfg->filter_type,
-			.case_sensitive = cfg->filter_case_sensitive,
-			.default_deny = cfg->filter_default_deny,
-			.urls = cfg->filter_urls,
+		    .type = cfg->filter_type,
+		    .case_sensitive = cfg->filter_case_sensitive,
+		    .default_deny = cfg->filter_default_deny,
+		    .urls = cfg->filter_urls,
 		};
 		rt->filter = filter_load(cfg->filter, &opt, report, ctx);
 		failed |= rt->filter == NULL;
 	}
 	if (cfg->default_error_file != NULL) {
-		rt->error_page = read_page(cfg->default_error_file, report, ctx);
+		rt->error_page =
+		    read_page(cfg->default_error_file, report, ctx);
 		failed |= rt->error_page == NULL;
 	}
 	for (ef = cfg->error_files; ef != NULL; ef = ef->next)
@@ -97,12 +98,13 @@ struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
 		if (gethostname(host, sizeof(host) - 1) == -1)
 			str_copy(host, "fwproxy", sizeof(host));
 		host[sizeof(host) - 1] = '\0';
-		len = snprintf(line, sizeof(line), "Via: 1.%d %s (fwproxy/%s)\r\n",
-		               n, cfg->via_proxy_name ? cfg->via_proxy_name : host,
+		len = snprintf(line, sizeof(line),
+		               "Via: 1.%d %s (fwproxy/%s)\r\n", n,
+		               cfg->via_proxy_name ? cfg->via_proxy_name : host,
 		               FWPROXY_VERSION);
 		rt->via[n] = xstrdup(line);
-		rt->via_len[n] = (size_t)len < sizeof(line) ? (size_t)len
-		                                            : sizeof(line) - 1;
+		rt->via_len[n] =
+		    (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1;
 	}
 	rt->limits.max_request_line = (size_t)cfg->max_request_line;
 	rt->limits.max_header_line = (size_t)cfg->max_header_line;
@@ -157,7 +159,8 @@ void proxy_note_refusal(struct proxy *px, const char *client,
 			continue;
 		r.count = old->count + 1;
 		for (; i > 0; i--) {
-			int to = (newest - i + RECENT_REFUSALS) % RECENT_REFUSALS;
+			int to =
+			    (newest - i + RECENT_REFUSALS) % RECENT_REFUSALS;
 			int from = (to + 1) % RECENT_REFUSALS;
 			st->recent[to] = st->recent[from];
 		}
@@ -179,7 +182,7 @@ fill:
  * bytes would reset the connection and lose the answer, so the socket is
  * drained for a moment first. */
 #define LINGER_MAX 256
-#define LINGER_MS 2000
+#define LINGER_MS  2000
 
 struct lingering {
 	struct event_source src;
@@ -217,8 +220,7 @@ static void linger_event(struct event_source *src, uint32_t events)
 		linger_close(l);
 }
 
-static void refuse_now(struct proxy *px, int fd, int status,
-                       const char *reason)
+static void refuse_now(struct proxy *px, int fd, int status, const char *reason)
 {
 	struct lingering *l;
 	char msg[256];
@@ -291,7 +293,8 @@ static void accept_event(struct event_source *src, uint32_t events)
 				px->stats.over_limit++;
 				/* Once a second at most: a flood must not
 				 * fill the disk. */
-				if (event_now_ms() >= px->emfile_logged_ms + 1000) {
+				if (event_now_ms() >=
+				    px->emfile_logged_ms + 1000) {
 					px->emfile_logged_ms = event_now_ms();
 					log_msg(LOG_LEVEL_WARNING,
 					        "Out of file descriptors: "
@@ -336,9 +339,8 @@ static void load_local_addresses(struct proxy *px)
 	px->local_addrs = xcalloc((size_t)n + 1, 16);
 	for (i = ifa; i != NULL; i = i->ifa_next)
 		if (i->ifa_addr != NULL &&
-		    netaddr_from_sockaddr(i->ifa_addr,
-		                          px->local_addrs[px->n_local_addrs]) ==
-		        0)
+		    netaddr_from_sockaddr(
+		        i->ifa_addr, px->local_addrs[px->n_local_addrs]) == 0)
 			px->n_local_addrs++;
 	freeifaddrs(ifa);
 }
@@ -354,9 +356,9 @@ int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
 		snprintf(err, errsize, "epoll: %s", strerror(errno));
 		return -1;
 	}
-	px->resolver = resolver_new(px->loop, rt->cfg->dns_servers,
-	                            rt->cfg->n_dns_servers,
-	                            rt->cfg->dns_timeout, err, errsize);
+	px->resolver =
+	    resolver_new(px->loop, rt->cfg->dns_servers, rt->cfg->n_dns_servers,
+	                 rt->cfg->dns_timeout, err, errsize);
 	if (px->resolver == NULL)
 		return -1;
 	load_local_addresses(px);

@@ -21,21 +21,21 @@ struct runtime {
 	int refs;
 	struct config *cfg;
 	struct filter *filter;
-	char *error_page;             /* DefaultErrorFile contents, or NULL */
+	char *error_page; /* DefaultErrorFile contents, or NULL */
 	struct loaded_page {
 		int status;
 		char *text;
-	} *error_pages;               /* ErrorFile contents */
+	} * error_pages; /* ErrorFile contents */
 	int n_error_pages;
-	char *stat_page;              /* StatFile contents, or NULL */
+	char *stat_page; /* StatFile contents, or NULL */
 	struct http_limits limits;
-	char *via[2];                 /* "Via: 1.x NAME (fwproxy/V)\r\n", by minor */
+	char *via[2]; /* "Via: 1.x NAME (fwproxy/V)\r\n", by minor */
 	size_t via_len[2];
 };
 
 struct refusal {
-	int64_t when;                 /* wall clock seconds, of the last one */
-	unsigned long count;          /* refusals of this host and port */
+	int64_t when;        /* wall clock seconds, of the last one */
+	unsigned long count; /* refusals of this host and port */
 	char client[46];
 	char host[HOSTNAME_MAX + 1];
 	uint16_t port;
@@ -43,7 +43,7 @@ struct refusal {
 };
 
 struct proxy_stats {
-	unsigned long connections;    /* accepted */
+	unsigned long connections; /* accepted */
 	unsigned long requests;
 	unsigned long allowed;
 	unsigned long refused;
@@ -51,7 +51,7 @@ struct proxy_stats {
 	unsigned long over_limit;     /* MaxClients and out of descriptors */
 	unsigned long errors;         /* bad requests, failed connections */
 	struct refusal recent[RECENT_REFUSALS];
-	int n_recent;                 /* ring: newest at (n_recent - 1) % N */
+	int n_recent; /* ring: newest at (n_recent - 1) % N */
 };
 
 struct conn;
@@ -62,15 +62,15 @@ struct proxy {
 	struct resolver *resolver;
 	struct runtime *rt;
 	struct event_source listener;
-	int reserve_fd;               /* given up to accept-and-refuse on EMFILE */
+	int reserve_fd; /* given up to accept-and-refuse on EMFILE */
 	int64_t emfile_logged_ms;
-	struct conn *conns;           /* every open connection */
-	struct lingering *lingering;  /* refused clients, drained before close */
+	struct conn *conns;          /* every open connection */
+	struct lingering *lingering; /* refused clients, drained before close */
 	int n_lingering;
 	int n_conns;
 	int stopping;
-	int64_t stop_deadline_ms;     /* busy connections are cut off then */
-	uint8_t (*local_addrs)[16];   /* this host's addresses */
+	int64_t stop_deadline_ms;   /* busy connections are cut off then */
+	uint8_t (*local_addrs)[16]; /* this host's addresses */
 	int n_local_addrs;
 	struct proxy_stats stats;
 };
@@ -83,8 +83,8 @@ struct runtime *runtime_ref(struct runtime *rt);
 void runtime_unref(struct runtime *rt);
 
 /* Starts serving on the listening socket listen_fd with rt. 0 / -1. */
-int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt,
-               char *err, size_t errsize);
+int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
+               size_t errsize);
 
 /* Runs until proxy_stop is called and the connections are done. */
 void proxy_run(struct proxy *px);

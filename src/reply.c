@@ -10,18 +10,30 @@
 static const char *reason_phrase(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 407: return "Proxy Authentication Required";
-	case 408: return "Request Timeout";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Error";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 407:
+		return "Proxy Authentication Required";
+	case 408:
+		return "Request Timeout";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Error";
 	}
 }
 
@@ -74,9 +86,10 @@ static void builtin_page(struct buf *b, const struct conn *c,
 			html_escape(b, c->rule_file);
 			buf_printf(b, ":%d</code>.</p>\n", c->rule_line);
 		} else if (cfg->filter_default_deny && cfg->filter != NULL) {
-			html_suggested_rule(rule, sizeof(rule), cfg->filter_type,
-			                    c->host);
-			buf_append_str(b, "<p>To allow it, add this line to <code>");
+			html_suggested_rule(rule, sizeof(rule),
+			                    cfg->filter_type, c->host);
+			buf_append_str(
+			    b, "<p>To allow it, add this line to <code>");
 			html_escape(b, cfg->filter);
 			buf_append_str(b, "</code>:</p>\n<pre>");
 			html_escape(b, rule);
@@ -126,17 +139,17 @@ void conn_reply_error(struct conn *c, int status, const char *cause,
 	c->cout.off = c->cout.len = 0;
 	if (template != NULL) {
 		struct html_var vars[] = {
-			{"errno", code},
-			{"cause", cause},
-			{"detail", detail},
-			{"url", c->url ? c->url : ""},
-			{"request", c->request_line ? c->request_line : ""},
-			{"clientip", c->client_ip},
-			{"clienthost", c->client_ip},
-			{"date", date},
-			{"website", "fwproxy"},
-			{"version", FWPROXY_VERSION},
-			{"package", "fwproxy"},
+		    {"errno", code},
+		    {"cause", cause},
+		    {"detail", detail},
+		    {"url", c->url ? c->url : ""},
+		    {"request", c->request_line ? c->request_line : ""},
+		    {"clientip", c->client_ip},
+		    {"clienthost", c->client_ip},
+		    {"date", date},
+		    {"website", "fwproxy"},
+		    {"version", FWPROXY_VERSION},
+		    {"package", "fwproxy"},
 		};
 		snprintf(code, sizeof(code), "%d", status);
 		http_date(date, sizeof(date));
@@ -166,12 +179,11 @@ void conn_reply_stats(struct conn *c)
 	snprintf(n[7], sizeof(n[7]), "%lu", st->over_limit);
 	if (c->rt->stat_page != NULL) {
 		struct html_var vars[] = {
-			{"opens", n[0]},       {"reqs", n[1]},
-			{"badconns", n[2]},    {"deniedconns", n[3]},
-			{"refusedconns", n[7]}, {"filtered", n[4]},
-			{"allowed", n[5]},
-			{"connections", n[6]}, {"package", "fwproxy"},
-			{"version", FWPROXY_VERSION},
+		    {"opens", n[0]},        {"reqs", n[1]},
+		    {"badconns", n[2]},     {"deniedconns", n[3]},
+		    {"refusedconns", n[7]}, {"filtered", n[4]},
+		    {"allowed", n[5]},      {"connections", n[6]},
+		    {"package", "fwproxy"}, {"version", FWPROXY_VERSION},
 		};
 		html_render(&body, c->rt->stat_page, vars,
 		            (int)ARRAY_LEN(vars));
@@ -183,45 +195,48 @@ void conn_reply_stats(struct conn *c)
 		               "td,th{padding:.2em .8em;text-align:left}"
 		               "</style></head>\n<body>\n<h1>fwproxy</h1>\n"
 		               "<table>\n");
-		buf_printf(&body,
-		           "<tr><th>Open connections</th><td id=\"opens\">%s"
-		           "</td></tr>\n<tr><th>Requests</th><td id=\"reqs\">%s"
-		           "</td></tr>\n<tr><th>Allowed</th><td id=\"allowed\">%s"
-		           "</td></tr>\n<tr><th>Refused</th><td id=\"refused\">%s"
-		           "</td></tr>\n<tr><th>Bad requests and failures</th>"
-		           "<td id=\"errors\">%s</td></tr>\n</table>\n",
-		           n[0], n[1], n[5], n[4], n[2]);
+		buf_printf(
+		    &body,
+		    "<tr><th>Open connections</th><td id=\"opens\">%s"
+		    "</td></tr>\n<tr><th>Requests</th><td id=\"reqs\">%s"
+		    "</td></tr>\n<tr><th>Allowed</th><td id=\"allowed\">%s"
+		    "</td></tr>\n<tr><th>Refused</th><td id=\"refused\">%s"
+		    "</td></tr>\n<tr><th>Bad requests and failures</th>"
+		    "<td id=\"errors\">%s</td></tr>\n</table>\n",
+		    n[0], n[1], n[5], n[4], n[2]);
 		buf_append_str(&body, "<h2>Recently refused</h2>\n");
 		if (st->n_recent == 0)
 			buf_append_str(&body, "<p>None.</p>\n");
 		else
-			buf_append_str(&body,
-			               "<table><tr><th>Host</th><th>Port</th>"
-			               "<th>Method</th><th>Times</th><th>Last</th>"
-			               "<th>Line to add</th></tr>\n");
+			buf_append_str(
+			    &body, "<table><tr><th>Host</th><th>Port</th>"
+			           "<th>Method</th><th>Times</th><th>Last</th>"
+			           "<th>Line to add</th></tr>\n");
 		for (i = 0; i < RECENT_REFUSALS && i < st->n_recent; i++) {
 			const struct refusal *r =
-				&st->recent[(st->n_recent - 1 - i) %
-				            RECENT_REFUSALS];
+			    &st->recent[(st->n_recent - 1 - i) %
+			                RECENT_REFUSALS];
 			char rule[HOSTNAME_MAX * 2 + 4], when[32];
 			struct tm tm;
-			html_suggested_rule(rule, sizeof(rule), cfg->filter_type,
-			                    r->host);
+			html_suggested_rule(rule, sizeof(rule),
+			                    cfg->filter_type, r->host);
 			buf_append_str(&body, "<tr class=\"refused\"><td>");
 			html_escape(&body, r->host);
 			buf_printf(&body, "</td><td>%u</td><td>", r->port);
 			html_escape(&body, r->method);
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
 			         gmtime_r(&(time_t){(time_t)r->when}, &tm));
-			buf_printf(&body, "</td><td>%lu</td><td>%s UTC</td><td><code>",
+			buf_printf(&body,
+			           "</td><td>%lu</td><td>%s UTC</td><td><code>",
 			           r->count, when);
 			html_escape(&body, rule);
 			buf_append_str(&body, "</code></td></tr>\n");
 		}
 		if (st->n_recent > 0)
 			buf_append_str(&body, "</table>\n");
-		buf_printf(&body, "<hr><address>fwproxy %s</address>\n"
-		                  "</body></html>\n",
+		buf_printf(&body,
+		           "<hr><address>fwproxy %s</address>\n"
+		           "</body></html>\n",
 		           FWPROXY_VERSION);
 	}
 	finish_reply(c, 200, "OK", "text/html; charset=utf-8", &body, 0);

@@ -11,14 +11,14 @@
 #include "hostname.h"
 #include "util.h"
 
-#define CACHE_BUCKETS 1024
+#define CACHE_BUCKETS     1024
 #define CACHE_MAX_ENTRIES 8192
-#define CACHE_MAX_TTL_S 3600
+#define CACHE_MAX_TTL_S   3600
 /* Answers with a TTL of 0 (common for local names) would cost a lookup per
  * connection; the destination policy is applied to every address used, so
  * a short floor does not weaken it. */
 #define CACHE_MIN_TTL_S 5
-#define MAX_SOCKETS 16
+#define MAX_SOCKETS     16
 
 struct cache_entry {
 	struct cache_entry *next;
@@ -165,8 +165,7 @@ static void socket_state(void *data, ares_socket_t fd, int readable,
 }
 
 struct resolver *resolver_new(struct event_loop *loop, char *const *servers,
-                              int n, int timeout_s, char *err,
-                              size_t errsize)
+                              int n, int timeout_s, char *err, size_t errsize)
 {
 	struct ares_options opt;
 	struct resolver *r;
@@ -239,7 +238,8 @@ static void lookup_done(void *arg, int status, int timeouts,
 	r->pending--;
 	res.n = 0;
 	if (status == ARES_SUCCESS && ai != NULL) {
-		for (node = ai->nodes; node != NULL && res.n < RESOLVE_MAX_ADDRS;
+		for (node = ai->nodes;
+		     node != NULL && res.n < RESOLVE_MAX_ADDRS;
 		     node = node->ai_next) {
 			if (node->ai_family != AF_INET &&
 			    node->ai_family != AF_INET6)

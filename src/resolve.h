@@ -27,8 +27,7 @@ typedef void resolve_fn(void *arg, const char *error,
  * system's resolv.conf (read now, never again). Returns NULL with a message
  * in err on failure. */
 struct resolver *resolver_new(struct event_loop *loop, char *const *servers,
-                              int n, int timeout_s, char *err,
-                              size_t errsize);
+                              int n, int timeout_s, char *err, size_t errsize);
 
 /* Cancels every pending lookup without calling back, then frees. */
 void resolver_free(struct resolver *r);

@@ -15,13 +15,13 @@ static int tap_count, tap_failed;
 	tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
 static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5), unused));
-static int tap_is_int(long long got, long long want, const char *file,
-                      int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6), unused));
+    __attribute__((format(printf, 4, 5), unused));
+static int tap_is_int(long long got, long long want, const char *file, int line,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 5, 6), unused));
 static int tap_is_str(const char *got, const char *want, const char *file,
                       int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6), unused));
+    __attribute__((format(printf, 5, 6), unused));
 
 #include <stdarg.h>
 
@@ -50,8 +50,8 @@ static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 	return pass;
 }
 
-static int tap_is_int(long long got, long long want, const char *file,
-                      int line, const char *fmt, ...)
+static int tap_is_int(long long got, long long want, const char *file, int line,
+                      const char *fmt, ...)
 {
 	va_list ap;
 	int pass = got == want;
