@@ -350,6 +350,7 @@ void config_free(struct config *cfg)
 	free(cfg->stat_host);
 	free(cfg->stat_file);
 	free(cfg->filter);
+	free(cfg->filter_source);
 	free(cfg->connect_ports);
 	upstreams_free(cfg->upstreams);
 	free(cfg->via_proxy_name);

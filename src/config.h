@@ -102,7 +102,9 @@ struct config {
 	char *stat_file;
 
 	/* Filtering */
-	char *filter; /* path of the rules file, NULL: no filtering */
+	char *filter;        /* path of the rules file, NULL: no filtering */
+	char *filter_source; /* FilterSource: the name pages, logs and errors
+	                        give the rules file; NULL: filter */
 	enum filter_type filter_type;
 	int filter_urls;
 	int filter_case_sensitive;

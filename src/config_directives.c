@@ -805,6 +805,7 @@ static const struct directive DIRECTIVES[] = {
     {"StatHost", 1, 1, set_stat_host, 0, 0, 0},
     {"StatFile", 1, 1, set_string, FIELD(stat_file), 0, 0},
     {"Filter", 1, 1, set_string, FIELD(filter), 0, 0},
+    {"FilterSource", 1, 1, set_string, FIELD(filter_source), 0, 0},
     {"FilterType", 1, 1, set_filter_type, 0, 0, 0},
     {"FilterExtended", 1, 1, set_filter_extended, 0, 0, 0},
     {"FilterURLs", 1, 1, set_bool, FIELD(filter_urls), 0, 0},

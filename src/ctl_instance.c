@@ -118,6 +118,30 @@ pid_t ctl_instance_pid(const struct ctl *c, const char *name)
 	return pid;
 }
 
+/* The proxy reads a copy of the rules in the run directory; its pages,
+ * log lines and errors should name the file the user edits. Appends
+ * FilterSource to the rendered config, unless the path cannot be quoted
+ * (then the copy is named). Takes ownership of config. */
+static char *name_rules_source(char *config, const char *source)
+{
+	static const char LINE[] = "\n# The rules file the copy above was made "
+	                           "from, named on refusal pages.\n"
+	                           "FilterSource \"%s\"\n";
+	size_t n = strlen(config), size;
+	const char *p;
+	char *out;
+
+	for (p = source; *p != '\0'; p++)
+		if (*p == '"' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return config;
+	size = n + sizeof(LINE) + strlen(source);
+	out = xmalloc(size);
+	memcpy(out, config, n);
+	snprintf(out + n, size - n, LINE, source);
+	free(config);
+	return out;
+}
+
 /* The rendered config for vm in state st, or NULL (message printed). */
 static char *render(const struct ctl *c, const struct ctl_vm_rules *vm,
                     const struct ctl_vm_state *st)
@@ -146,6 +170,8 @@ static char *render(const struct ctl *c, const struct ctl_vm_rules *vm,
 		        c->rd->template_path ? c->rd->template_path
 		                             : "(built-in)",
 		        err);
+	else
+		out = name_rules_source(out, vm->path);
 	free(log);
 	free(pid);
 	free(rules);

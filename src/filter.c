@@ -300,6 +300,13 @@ fail:
 struct filter *filter_load(const char *path, const struct filter_options *opt,
                            config_report_fn *report, void *ctx)
 {
+	return filter_load_as(path, path, opt, report, ctx);
+}
+
+struct filter *filter_load_as(const char *path, const char *name,
+                              const struct filter_options *opt,
+                              config_report_fn *report, void *ctx)
+{
 	const char *why = NULL;
 	size_t len = 0;
 	char *buf = read_file(path, &len, &why);
@@ -313,7 +320,7 @@ struct filter *filter_load(const char *path, const struct filter_options *opt,
 		}
 		return NULL;
 	}
-	return load(path, buf, len, opt, report, ctx);
+	return load(name, buf, len, opt, report, ctx);
 }
 
 void filter_free(struct filter *f)

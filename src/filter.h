@@ -25,6 +25,12 @@ struct filter_options {
 struct filter *filter_load(const char *path, const struct filter_options *opt,
                            config_report_fn *report, void *ctx);
 
+/* Same, but reports and verdicts name the file `name` (the file the user
+ * edits, when path is a copy of it). */
+struct filter *filter_load_as(const char *path, const char *name,
+                              const struct filter_options *opt,
+                              config_report_fn *report, void *ctx);
+
 /* Same from a buffer; name is used in messages and verdicts. */
 struct filter *filter_load_buffer(const char *name, const char *text,
                                   size_t len, const struct filter_options *opt,

@@ -71,7 +71,10 @@ struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
 		    .default_deny = cfg->filter_default_deny,
 		    .urls = cfg->filter_urls,
 		};
-		rt->filter = filter_load(cfg->filter, &opt, report, ctx);
+		rt->filter = filter_load_as(
+		    cfg->filter,
+		    cfg->filter_source ? cfg->filter_source : cfg->filter, &opt,
+		    report, ctx);
 		failed |= rt->filter == NULL;
 	}
 	if (cfg->default_error_file != NULL) {

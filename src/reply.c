@@ -90,7 +90,8 @@ static void builtin_page(struct buf *b, const struct conn *c,
 			                    cfg->filter_type, c->host);
 			buf_append_str(
 			    b, "<p>To allow it, add this line to <code>");
-			html_escape(b, cfg->filter);
+			html_escape(b, cfg->filter_source ? cfg->filter_source
+			                                  : cfg->filter);
 			buf_append_str(b, "</code>:</p>\n<pre>");
 			html_escape(b, rule);
 			buf_append_str(b, "</pre>\n");

@@ -45,6 +45,19 @@ def test_update_gives_each_vm_its_own_allow_list(env):
     assert env.fetch("vm2", "https://work.test/") in (0, 403)
 
 
+def test_refusal_names_the_rules_file_the_user_edits(env):
+    """The proxy reads a copy in the run directory; its refusal page names
+    the file under --config-dir instead."""
+    source = os.path.join(env.config_dir, "work.%s" % WORK[1])
+    page = env.ex("vm1", "curl", "-s", "-m", "5", "-x",
+                  "http://%s:8100" % GATEWAY, "http://social.test/").stdout
+    assert "add this line to <code>%s</code>" % source in page, page
+    assert "<pre>^social\\.test$</pre>" in page, page
+    assert os.path.join(env.run_dir, "work") not in page, page
+    with open(os.path.join(env.run_dir, "work", "config")) as f:
+        assert 'FilterSource "%s"' % source in f.read()
+
+
 def test_update_is_idempotent(env):
     before_rules, before_pids = env.ruleset(), pids(env)
     r = env.ctl("update")

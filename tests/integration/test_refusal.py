@@ -138,3 +138,33 @@ def test_connect_refusal_seen_by_curl(fwproxy, world, tmp_path):
     assert r.rc != 0
     assert "::403::" in r.write_out, (r.write_out, r.stderr)
     assert p.wait_log(r'Proxying refused on filtered domain "blocked\.test"')
+
+
+def test_filter_source_names_the_users_file(fwproxy, world, tmp_path):
+    """FilterSource: the proxy reads a copy (as under fwproxyctl) and names
+    the original on pages and in log lines."""
+    source = "/rw/config/fwproxy/work.10.137.0.13"
+    p = fwproxy('FilterSource "%s"' % source, rules="refused\\.test\n")
+    r = curl(p, world.origin_url("refused.test"), tmp=tmp_path)
+    assert r.status == 403, r
+    assert "Refused by rule <code>%s:1</code>" % source in r.text, r.text
+    assert os.path.join(p.dir, "filter") not in r.text, r.text
+    assert p.wait_log(r'filtered domain "refused\.test" .*rule %s:1\)'
+                      % re.escape(source)), p.log_text()
+
+    p = fwproxy('FilterSource "%s"\nFilterDefaultDeny Yes' % source,
+                rules="^ok\\.test$\n")
+    r = curl(p, world.origin_url("new.test"), tmp=tmp_path)
+    assert r.status == 403, r
+    assert "add this line to <code>%s</code>" % source in r.text, r.text
+
+
+def test_filter_source_names_the_users_file_in_errors(tmp_path):
+    rules = tmp_path / "copy"
+    rules.write_text("good\\.test\nbad(regex\n")
+    conf = tmp_path / "c.conf"
+    conf.write_text('Port 8100\nFilter "%s"\nFilterSource "/src/rules"\n'
+                    "FilterExtended Yes\nConnectPort 443\n" % rules)
+    r = fwtest.run_fwproxy("-t", "-c", str(conf))
+    assert r.returncode == 1, r.stderr
+    assert re.search(r"^/src/rules:2: bad rule", r.stderr, re.M), r.stderr
