@@ -27,6 +27,8 @@ void buf_consume(struct buf *b, size_t n);
 /* Appends n bytes; the buffer grows as needed. */
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_append_str(struct buf *b, const char *s);
+/* Appends v in decimal (the hot path's printf). */
+void buf_append_uint(struct buf *b, unsigned long long v);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -589,6 +589,8 @@ static void log_request(struct conn *c)
 	char rule[HOSTNAME_MAX + 32];
 	long long ms = (long long)(event_now_ms() - c->started_ms);
 
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
 	if (c->rule_file != NULL)
 		snprintf(rule, sizeof(rule), "%s:%d", c->rule_file,
 		         c->rule_line);

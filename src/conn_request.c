@@ -18,19 +18,42 @@ static void copy_slice(char *dst, size_t size, struct http_slice s)
 	dst[n] = '\0';
 }
 
+/* Writes s at dst + at (the string so far, size > at) and a NUL, cutting
+ * it to fit; returns the new length. Formats per request without
+ * printf's cost. */
+static size_t cat(char *dst, size_t size, size_t at, const char *s)
+{
+	at += str_copy(dst + at, s, size - at);
+	return at < size ? at : size - 1;
+}
+
+static size_t cat_port(char *dst, size_t size, size_t at, uint16_t port)
+{
+	char digits[8];
+	size_t i = sizeof(digits) - 1;
+
+	digits[i] = '\0';
+	do {
+		digits[--i] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port != 0);
+	return cat(dst, size, at, digits + i);
+}
+
 /* Host as it goes into a Host header or URL: IPv6 literals in brackets,
  * the port only when it is not the default. */
 static void format_authority(char *dst, size_t size, const char *host,
                              uint16_t port, int always_port)
 {
 	int v6 = strchr(host, ':') != NULL;
+	size_t n = cat(dst, size, 0, v6 ? "[" : "");
 
-	if (always_port || port != 80)
-		snprintf(dst, size, "%s%s%s:%u", v6 ? "[" : "", host,
-		         v6 ? "]" : "", port);
-	else
-		snprintf(dst, size, "%s%s%s", v6 ? "[" : "", host,
-		         v6 ? "]" : "");
+	n = cat(dst, size, n, host);
+	n = cat(dst, size, n, v6 ? "]" : "");
+	if (always_port || port != 80) {
+		n = cat(dst, size, n, ":");
+		cat_port(dst, size, n, port);
+	}
 }
 
 static void append_path(struct buf *b, struct http_slice path)
@@ -156,7 +179,10 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 		buf_append_str(b, authority);
 	}
 	append_path(b, req->path);
-	buf_printf(b, " HTTP/1.%d\r\nHost: %s\r\n", req->minor, authority);
+	buf_append_str(b, req->minor == 0 ? " HTTP/1.0\r\nHost: "
+	                                  : " HTTP/1.1\r\nHost: ");
+	buf_append_str(b, authority);
+	buf_append(b, "\r\n", 2);
 	for (i = 0; i < req->n_headers; i++) {
 		const struct http_header *h = &req->headers[i];
 		if (replaced_field(h) ||
@@ -169,13 +195,15 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 		buf_append(b, h->value.p, h->value.n);
 		buf_append(b, "\r\n", 2);
 	}
-	if (req->body == HTTP_BODY_LENGTH)
-		buf_printf(b, "Content-Length: %llu\r\n",
-		           (unsigned long long)req->content_length);
-	else if (req->body == HTTP_BODY_NONE && has_content_length(req))
+	if (req->body == HTTP_BODY_LENGTH) {
+		buf_append_str(b, "Content-Length: ");
+		buf_append_uint(b, (unsigned long long)req->content_length);
+		buf_append(b, "\r\n", 2);
+	} else if (req->body == HTTP_BODY_NONE && has_content_length(req)) {
 		buf_append_str(b, "Content-Length: 0\r\n");
-	else if (req->body == HTTP_BODY_CHUNKED)
+	} else if (req->body == HTTP_BODY_CHUNKED) {
 		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
+	}
 	/* A connection the client will not reuse is not kept to the server
 	 * either; asking the server to close it first leaves the TIME_WAIT
 	 * there, not on this proxy's ephemeral ports. */
@@ -238,13 +266,17 @@ static void server_key(struct conn *c, char *key, size_t size)
 {
 	const struct upstream *up = c->upstream;
 
-	if (up == NULL)
-		snprintf(key, size, "D %s %u", c->host, c->port);
-	else if (up->type == UPSTREAM_HTTP)
+	if (up == NULL) {
+		size_t n = cat(key, size, 0, "D ");
+
+		n = cat(key, size, n, c->host);
+		cat_port(key, size, cat(key, size, n, " "), c->port);
+	} else if (up->type == UPSTREAM_HTTP) {
 		snprintf(key, size, "H %s %u", up->host, up->port);
-	else
+	} else {
 		snprintf(key, size, "S%d %s %u %s %u", (int)up->type, up->host,
 		         up->port, c->host, c->port);
+	}
 }
 
 void conn_handle_request(struct conn *c, struct http_request *req)

@@ -22,7 +22,9 @@ static void build_client_head(struct conn *c, const struct http_response *r,
 	struct buf *b = &c->cout;
 	size_t i;
 
-	buf_printf(b, "HTTP/1.1 %03d ", r->status);
+	buf_append_str(b, "HTTP/1.1 ");
+	buf_append_uint(b, (unsigned)r->status); /* 100-999: three digits */
+	buf_append(b, " ", 1);
 	buf_append(b, r->reason.p, r->reason.n);
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < r->n_headers; i++) {
@@ -36,8 +38,9 @@ static void build_client_head(struct conn *c, const struct http_response *r,
 		buf_append(b, "\r\n", 2);
 	}
 	if (r->body == HTTP_BODY_LENGTH) {
-		buf_printf(b, "Content-Length: %llu\r\n",
-		           (unsigned long long)r->content_length);
+		buf_append_str(b, "Content-Length: ");
+		buf_append_uint(b, (unsigned long long)r->content_length);
+		buf_append(b, "\r\n", 2);
 	} else if (r->body == HTTP_BODY_CHUNKED) {
 		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
 	} else if (r->body == HTTP_BODY_NONE) {
