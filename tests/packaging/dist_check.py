@@ -63,6 +63,20 @@ def mirror():
     return FALLBACK_MIRROR
 
 
+def apt_proxy_env():
+    """The environment for debootstrap, with apt's HTTP proxy (if apt has
+    one and the environment none), so that it reaches what apt reaches."""
+    env = dict(os.environ)
+    if env.get("http_proxy"):
+        return env
+    r = subprocess.run(["apt-config", "shell", "P", "Acquire::http::Proxy"],
+                       capture_output=True, text=True)
+    m = re.search(r"P='([^']+)'", r.stdout)
+    if m and m.group(1).upper() != "DIRECT":
+        env["http_proxy"] = m.group(1)
+    return env
+
+
 def base_root(cache):
     """The cached minbase root, made on first use."""
     root = os.path.join(cache, SUITE + "-minbase")
@@ -74,7 +88,7 @@ def base_root(cache):
     print("# debootstrap --variant=minbase %s from %s (once)" % (SUITE, url),
           flush=True)
     subprocess.run(["debootstrap", "--variant=minbase", SUITE, tmp, url],
-                   check=True, stdout=subprocess.DEVNULL)
+                   check=True, stdout=subprocess.DEVNULL, env=apt_proxy_env())
     os.rename(tmp, root)
     return root
 
