@@ -70,13 +70,8 @@ void buf_append_str(struct buf *b, const char *s)
 void buf_append_uint(struct buf *b, unsigned long long v)
 {
 	char digits[24];
-	size_t i = sizeof(digits);
 
-	do {
-		digits[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	buf_append(b, digits + i, sizeof(digits) - i);
+	buf_append(b, digits, str_uint(digits, v));
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -283,17 +283,22 @@ fail:
 	return NULL;
 }
 
+void config_report_print(FILE *f, const char *file, int line, int is_error,
+                         const char *msg)
+{
+	const char *kind = is_error ? "" : "warning: ";
+
+	if (line > 0)
+		fprintf(f, "%s:%d: %s%s\n", file, line, kind, msg);
+	else
+		fprintf(f, "%s: %s%s\n", file, kind, msg);
+}
+
 static void upstreams_free(struct upstream *u)
 {
 	while (u != NULL) {
 		struct upstream *next = u->next;
-		free(u->host);
-		free(u->user);
-		if (u->pass != NULL)
-			explicit_bzero(u->pass, strlen(u->pass));
-		free(u->pass);
-		free(u->site_domain);
-		free(u);
+		config_upstream_free(u);
 		u = next;
 	}
 }

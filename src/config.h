@@ -4,6 +4,7 @@
 #define FWPROXY_CONFIG_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "netaddr.h"
 
@@ -152,6 +153,11 @@ struct config {
  * and the message. */
 typedef void config_report_fn(void *ctx, const char *file, int line,
                               int is_error, const char *msg);
+
+/* Prints a diagnostic to f as "FILE:LINE: msg" ("FILE: msg" for line 0),
+ * the message after "warning: " unless is_error. */
+void config_report_print(FILE *f, const char *file, int line, int is_error,
+                         const char *msg);
 
 /* Reads and validates path. Every problem is reported through report (if
  * not NULL) as it is found; parsing goes on to report them all. Returns the

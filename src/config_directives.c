@@ -673,7 +673,7 @@ static int parse_proxy(struct config_parse *p, const char *s,
 	return 0;
 }
 
-static void upstream_free(struct upstream *u)
+void config_upstream_free(struct upstream *u)
 {
 	free(u->host);
 	free(u->user);
@@ -702,7 +702,7 @@ static void add_no_upstream(struct config_parse *p, const struct directive *d,
 	(void)argc;
 	u->type = UPSTREAM_NONE;
 	if (parse_site(p, argv[0], u) == -1) {
-		upstream_free(u);
+		config_upstream_free(u);
 		return;
 	}
 	upstream_append(p, u);
@@ -762,7 +762,7 @@ static void add_upstream(struct config_parse *p, const struct directive *d,
 	upstream_append(p, u);
 	return;
 fail:
-	upstream_free(u);
+	config_upstream_free(u);
 }
 
 static void obsolete(struct config_parse *p, const struct directive *d,

@@ -26,4 +26,7 @@ void config_diag(struct config_parse *p, int is_error, const char *fmt, ...)
  * through config_diag. argc >= 1. */
 void config_directive_apply(struct config_parse *p, char **argv, int argc);
 
+/* Frees one upstream, wiping its password. */
+void config_upstream_free(struct upstream *u);
+
 #endif

@@ -37,6 +37,21 @@ static size_t head_buffer_size(const struct runtime *rt)
 	return want > CONN_BUF_SIZE ? want : CONN_BUF_SIZE;
 }
 
+void conn_append_field(struct buf *b, const struct http_header *h)
+{
+	buf_append(b, h->name.p, h->name.n);
+	buf_append(b, ": ", 2);
+	buf_append(b, h->value.p, h->value.n);
+	buf_append(b, "\r\n", 2);
+}
+
+void conn_append_content_length(struct buf *b, unsigned long long n)
+{
+	buf_append_str(b, "Content-Length: ");
+	buf_append_uint(b, n);
+	buf_append(b, "\r\n", 2);
+}
+
 const char *conn_addr_text(const struct sockaddr_storage *ss, char *buf,
                            size_t size)
 {

@@ -140,6 +140,12 @@ void conn_reply_error(struct conn *c, int status, const char *cause,
 void conn_reply_stats(struct conn *c);
 void conn_send_reply(struct conn *c, int close);
 
+/* Appends "Name: value\r\n" of a parsed field to a head being built. */
+void conn_append_field(struct buf *b, const struct http_header *h);
+
+/* Appends "Content-Length: n\r\n". */
+void conn_append_content_length(struct buf *b, unsigned long long n);
+
 /* The URL-free text of addr. */
 const char *conn_addr_text(const struct sockaddr_storage *ss, char *buf,
                            size_t size);

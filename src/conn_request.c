@@ -29,15 +29,10 @@ static size_t cat(char *dst, size_t size, size_t at, const char *s)
 
 static size_t cat_port(char *dst, size_t size, size_t at, uint16_t port)
 {
-	char digits[8];
-	size_t i = sizeof(digits) - 1;
+	char digits[24];
 
-	digits[i] = '\0';
-	do {
-		digits[--i] = (char)('0' + port % 10);
-		port /= 10;
-	} while (port != 0);
-	return cat(dst, size, at, digits + i);
+	str_uint(digits, port);
+	return cat(dst, size, at, digits);
 }
 
 /* Host as it goes into a Host header or URL: IPv6 literals in brackets,
@@ -190,15 +185,10 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 		                              h) ||
 		    !anonymous_keeps(cfg, h))
 			continue;
-		buf_append(b, h->name.p, h->name.n);
-		buf_append(b, ": ", 2);
-		buf_append(b, h->value.p, h->value.n);
-		buf_append(b, "\r\n", 2);
+		conn_append_field(b, h);
 	}
 	if (req->body == HTTP_BODY_LENGTH) {
-		buf_append_str(b, "Content-Length: ");
-		buf_append_uint(b, (unsigned long long)req->content_length);
-		buf_append(b, "\r\n", 2);
+		conn_append_content_length(b, req->content_length);
 	} else if (req->body == HTTP_BODY_NONE && has_content_length(req)) {
 		buf_append_str(b, "Content-Length: 0\r\n");
 	} else if (req->body == HTTP_BODY_CHUNKED) {

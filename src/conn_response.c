@@ -32,15 +32,10 @@ static void build_client_head(struct conn *c, const struct http_response *r,
 		if (replaced_field(h) ||
 		    http_header_is_hop_by_hop(r->headers, r->n_headers, h))
 			continue;
-		buf_append(b, h->name.p, h->name.n);
-		buf_append(b, ": ", 2);
-		buf_append(b, h->value.p, h->value.n);
-		buf_append(b, "\r\n", 2);
+		conn_append_field(b, h);
 	}
 	if (r->body == HTTP_BODY_LENGTH) {
-		buf_append_str(b, "Content-Length: ");
-		buf_append_uint(b, (unsigned long long)r->content_length);
-		buf_append(b, "\r\n", 2);
+		conn_append_content_length(b, r->content_length);
 	} else if (r->body == HTTP_BODY_CHUNKED) {
 		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
 	} else if (r->body == HTTP_BODY_NONE) {

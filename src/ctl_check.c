@@ -982,12 +982,7 @@ void ctl_check_print(const struct ctl_check *k, const char *name, FILE *out)
 	for (i = 0; i < k->count; i++) {
 		const struct ctl_check_finding *f = &k->v[i];
 
-		if (f->line > 0)
-			fprintf(out, "%s:%d: %s%s\n", name, f->line,
-			        f->is_error ? "" : "warning: ", f->msg);
-		else
-			fprintf(out, "%s: %s%s\n", name,
-			        f->is_error ? "" : "warning: ", f->msg);
+		config_report_print(out, name, f->line, f->is_error, f->msg);
 	}
 }
 

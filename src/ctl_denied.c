@@ -501,7 +501,7 @@ int ctl_denied_list(const struct ctl *c, const struct ctl_vm_rules *vm,
 		config_free(cfg);
 		return -1;
 	}
-	ctl_test_options(cfg, &opt);
+	filter_options_from_config(cfg, &opt);
 	path = log_path(c, vm, cfg);
 	if (ctl_denied_read(&d, path,
 	                    since_seconds > 0 ? now - (time_t)since_seconds : 0,
@@ -567,7 +567,7 @@ int ctl_denied_add_hosts(struct ctl *c, const struct ctl_vm_rules *vm,
 
 	if (cfg == NULL)
 		return -1;
-	ctl_test_options(cfg, &opt);
+	filter_options_from_config(cfg, &opt);
 	path = ctl_test_rules_path(cfg, vm, c);
 	if (path == NULL) {
 		fprintf(stderr, "fwproxyctl: %s: the config has no Filter\n",

@@ -142,19 +142,20 @@ static char *name_rules_source(char *config, const char *source)
 	return out;
 }
 
-/* The rendered config for vm in state st, or NULL (message printed). */
-static char *render(const struct ctl *c, const struct ctl_vm_rules *vm,
-                    const struct ctl_vm_state *st)
+char *ctl_instance_render(const struct ctl *c, const struct ctl_vm_rules *vm,
+                          const struct ctl_vm_state *st, char *err,
+                          size_t errlen)
 {
 	struct ctl_template_vars v;
-	char port[8], gw[INET_ADDRSTRLEN], err[256], *out;
+	char port[8], gw[INET_ADDRSTRLEN] = "0.0.0.0", *out;
 	char *log = ctl_instance_path(c, vm->name, "log");
 	char *pid = ctl_instance_path(c, vm->name, "pid");
 	char *rules = ctl_instance_path(c, vm->name, "rules");
 	char *dir = ctl_instance_path(c, vm->name, NULL);
 
 	snprintf(port, sizeof(port), "%u", (unsigned)c->port);
-	inet_ntop(AF_INET, &st->gw, gw, sizeof(gw));
+	if (st->has_gw)
+		inet_ntop(AF_INET, &st->gw, gw, sizeof(gw));
 	v.port = port;
 	v.vm_ip = vm->ip_text;
 	v.bind_ip = gw;
@@ -162,20 +163,29 @@ static char *render(const struct ctl *c, const struct ctl_vm_rules *vm,
 	v.pid_file = pid;
 	v.rules_file = rules;
 	v.name = vm->name;
-	v.iface = st->iface;
+	v.iface = st->iface != NULL ? st->iface : "";
 	v.run_dir = dir;
-	out = ctl_template_render(c->template_text, &v, err, sizeof(err));
-	if (out == NULL)
-		fprintf(stderr, "fwproxyctl: template %s: %s\n",
-		        c->rd->template_path ? c->rd->template_path
-		                             : "(built-in)",
-		        err);
-	else
+	out = ctl_template_render(c->template_text, &v, err, errlen);
+	if (out != NULL)
 		out = name_rules_source(out, vm->path);
 	free(log);
 	free(pid);
 	free(rules);
 	free(dir);
+	return out;
+}
+
+/* The rendered config for vm in state st, or NULL (message printed). */
+static char *render(const struct ctl *c, const struct ctl_vm_rules *vm,
+                    const struct ctl_vm_state *st)
+{
+	char err[256], *out = ctl_instance_render(c, vm, st, err, sizeof(err));
+
+	if (out == NULL)
+		fprintf(stderr, "fwproxyctl: template %s: %s\n",
+		        c->rd->template_path ? c->rd->template_path
+		                             : "(built-in)",
+		        err);
 	return out;
 }
 

@@ -41,6 +41,14 @@ char *ctl_instance_path(const struct ctl *c, const char *name,
 void ctl_instance_state(const struct ctl *c, const struct ctl_vm_rules *vm,
                         struct ctl_vm_state *st);
 
+/* The template rendered for vm in state st (0.0.0.0 and "" stand in for
+ * a gateway and interface it has not), with FilterSource naming its rules
+ * file; the caller frees it. NULL with a message in err when the template
+ * is bad. */
+char *ctl_instance_render(const struct ctl *c, const struct ctl_vm_rules *vm,
+                          const struct ctl_vm_state *st, char *err,
+                          size_t errlen);
+
 /* The live proxy pid for name (pid file plus a check of the process), or
  * 0 for none or a stale pid file. */
 pid_t ctl_instance_pid(const struct ctl *c, const char *name);

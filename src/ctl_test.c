@@ -1,37 +1,24 @@
 #include "ctl_test.h"
 
-#include <arpa/inet.h>
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ctl_denied.h"
-#include "ctl_template.h"
 #include "util.h"
-
-static void report(FILE *err, const char *file, int line, int is_error,
-                   const char *msg)
-{
-	if (line > 0)
-		fprintf(err, "%s:%d: %s%s\n", file, line,
-		        is_error ? "" : "warning: ", msg);
-	else
-		fprintf(err, "%s: %s%s\n", file,
-		        is_error ? "" : "warning: ", msg);
-}
 
 static void report_errors(void *ctx, const char *file, int line, int is_error,
                           const char *msg)
 {
 	if (is_error)
-		report(ctx, file, line, is_error, msg);
+		config_report_print(ctx, file, line, is_error, msg);
 }
 
 static void report_all(void *ctx, const char *file, int line, int is_error,
                        const char *msg)
 {
-	report(ctx, file, line, is_error, msg);
+	config_report_print(ctx, file, line, is_error, msg);
 }
 
 static const char *template_name(const struct ctl *c)
@@ -45,31 +32,14 @@ struct config *ctl_test_vm_config(const struct ctl *c,
                                   const struct ctl_vm_rules *vm, FILE *err,
                                   int warnings)
 {
-	struct ctl_template_vars v;
 	struct ctl_vm_state st;
-	char port[8], gw[INET_ADDRSTRLEN] = "0.0.0.0", why[256], *text;
-	char *log = ctl_instance_path(c, vm->name, "log");
-	char *pid = ctl_instance_path(c, vm->name, "pid");
-	char *rules = ctl_instance_path(c, vm->name, "rules");
-	char *dir = ctl_instance_path(c, vm->name, NULL);
+	char why[256], *text;
 	struct config *cfg = NULL;
 
 	memset(&st, 0, sizeof(st));
 	if (c->routes != NULL)
 		ctl_instance_state(c, vm, &st);
-	if (st.has_gw)
-		inet_ntop(AF_INET, &st.gw, gw, sizeof(gw));
-	snprintf(port, sizeof(port), "%u", (unsigned)c->port);
-	v.port = port;
-	v.vm_ip = vm->ip_text;
-	v.bind_ip = gw;
-	v.log_file = log;
-	v.pid_file = pid;
-	v.rules_file = rules;
-	v.name = vm->name;
-	v.iface = st.iface != NULL ? st.iface : "";
-	v.run_dir = dir;
-	text = ctl_template_render(c->template_text, &v, why, sizeof(why));
+	text = ctl_instance_render(c, vm, &st, why, sizeof(why));
 	if (text == NULL)
 		fprintf(err, "fwproxyctl: template %s: %s\n", template_name(c),
 		        why);
@@ -78,20 +48,7 @@ struct config *ctl_test_vm_config(const struct ctl *c,
 		                         warnings ? report_all : report_errors,
 		                         err);
 	free(text);
-	free(log);
-	free(pid);
-	free(rules);
-	free(dir);
 	return cfg;
-}
-
-void ctl_test_options(const struct config *cfg, struct filter_options *opt)
-{
-	memset(opt, 0, sizeof(*opt));
-	opt->type = cfg->filter_type;
-	opt->case_sensitive = cfg->filter_case_sensitive;
-	opt->default_deny = cfg->filter_default_deny;
-	opt->urls = cfg->filter_urls;
 }
 
 const char *ctl_test_rules_path(const struct config *cfg,
@@ -240,7 +197,7 @@ int ctl_test_run(const struct ctl *c, const struct ctl_vm_rules *vm,
 		rc = 0;
 		goto done;
 	}
-	ctl_test_options(cfg, &opt);
+	filter_options_from_config(cfg, &opt);
 	f = filter_load(path, &opt, report_errors, stderr);
 	if (f == NULL)
 		goto done;

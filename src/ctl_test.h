@@ -25,9 +25,6 @@ struct config *ctl_test_vm_config(const struct ctl *c,
                                   const struct ctl_vm_rules *vm, FILE *err,
                                   int warnings);
 
-/* The filter options cfg gives its proxy. */
-void ctl_test_options(const struct config *cfg, struct filter_options *opt);
-
 /* The rules file vm's proxy reads, as the user edits it: the VM's file
  * in the rules directory, unless the template names another Filter. NULL
  * when the config has no Filter. Owned by cfg or vm. */

@@ -297,6 +297,16 @@ fail:
 	return NULL;
 }
 
+void filter_options_from_config(const struct config *cfg,
+                                struct filter_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->type = cfg->filter_type;
+	opt->case_sensitive = cfg->filter_case_sensitive;
+	opt->default_deny = cfg->filter_default_deny;
+	opt->urls = cfg->filter_urls;
+}
+
 struct filter *filter_load(const char *path, const struct filter_options *opt,
                            config_report_fn *report, void *ctx)
 {

@@ -19,6 +19,10 @@ struct filter_options {
 	int urls;         /* match the URL instead of the host */
 };
 
+/* The options cfg's Filter* directives set. */
+void filter_options_from_config(const struct config *cfg,
+                                struct filter_options *opt);
+
 /* Compiles the rules in path. Each bad line is reported through report as
  * (path, line, error) and compiling goes on; returns NULL if any line was
  * bad or the file cannot be read (reported with line 0). */

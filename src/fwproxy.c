@@ -50,12 +50,7 @@ static void report_stderr(void *ctx, const char *file, int line, int is_error,
 
 	if (is_error && errors != NULL)
 		(*errors)++;
-	if (line > 0)
-		fprintf(stderr, "%s:%d: %s%s\n", file, line,
-		        is_error ? "" : "warning: ", msg);
-	else
-		fprintf(stderr, "%s: %s%s\n", file,
-		        is_error ? "" : "warning: ", msg);
+	config_report_print(stderr, file, line, is_error, msg);
 }
 
 static void report_log(void *ctx, const char *file, int line, int is_error,

@@ -291,7 +291,7 @@ static int check_one(struct ctl *c, const struct ctl_vm_rules *vm,
 
 	if (cfg == NULL)
 		return 1;
-	ctl_test_options(cfg, &opt);
+	filter_options_from_config(cfg, &opt);
 	if (path == NULL)
 		path = ctl_test_rules_path(cfg, vm, c);
 	if (path == NULL)

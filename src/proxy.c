@@ -65,12 +65,9 @@ struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
 	rt->refs = 1;
 	rt->cfg = cfg;
 	if (cfg->filter != NULL) {
-		struct filter_options opt = {
-		    .type = cfg->filter_type,
-		    .case_sensitive = cfg->filter_case_sensitive,
-		    .default_deny = cfg->filter_default_deny,
-		    .urls = cfg->filter_urls,
-		};
+		struct filter_options opt;
+
+		filter_options_from_config(cfg, &opt);
 		rt->filter = filter_load_as(
 		    cfg->filter,
 		    cfg->filter_source ? cfg->filter_source : cfg->filter, &opt,

@@ -88,6 +88,21 @@ size_t str_copy(char *dst, const char *src, size_t size)
 	return len;
 }
 
+size_t str_uint(char *out, unsigned long long v)
+{
+	char digits[20];
+	size_t n = 0, i;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		out[i] = digits[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
 int ascii_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;

@@ -27,6 +27,10 @@ const char *parse_number_n(const char *s, size_t n, long long min,
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t size);
 
+/* Writes v in decimal and a NUL to out (at least 21 bytes); returns the
+ * number of digits. For hot paths where printf costs too much. */
+size_t str_uint(char *out, unsigned long long v);
+
 /* ASCII-only helpers, independent of the locale. */
 int ascii_lower(int c);
 int ascii_casecmp_n(const char *a, const char *b, size_t n);
