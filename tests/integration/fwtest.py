@@ -435,3 +435,24 @@ def log_lines(text, pattern):
 LOG_LINE = re.compile(r"^(CRITICAL|ERROR|WARNING|NOTICE|CONNECT|INFO|DEBUG) +"
                       r"[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d\.\d{3} "
                       r"\[(\d+)\]: ")
+
+
+def until_closed(s, limit, reset_is_close=False):
+    """Reads s until the peer closes it. Returns (data, seconds it took),
+    or (data, None) when limit seconds pass first. A reset counts as a
+    close only with reset_is_close; otherwise it is raised."""
+    s.settimeout(limit)
+    data = b""
+    t0 = time.monotonic()
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                return data, time.monotonic() - t0
+            data += d
+    except socket.timeout:
+        return data, None
+    except ConnectionResetError:
+        if not reset_is_close:
+            raise
+        return data, time.monotonic() - t0

@@ -103,19 +103,7 @@ def test_max_header_size(fwproxy, world):
 # Deadlines -------------------------------------------------------------
 
 def until_closed(s, limit):
-    s.settimeout(limit)
-    data = b""
-    t0 = time.monotonic()
-    try:
-        while True:
-            d = s.recv(4096)
-            if not d:
-                return data, time.monotonic() - t0
-            data += d
-    except socket.timeout:
-        return data, None
-    except ConnectionResetError:
-        return data, time.monotonic() - t0
+    return fwtest.until_closed(s, limit, reset_is_close=True)
 
 
 def test_header_timeout_at_limit(fwproxy, world):

@@ -1,29 +1,14 @@
 """Timeout, MaxClients and Allow/Deny by client address."""
 
-import socket
 import time
 
 import fwtest
 
 
-def read_until_closed(s, limit):
-    s.settimeout(limit)
-    data = b""
-    t0 = time.monotonic()
-    try:
-        while True:
-            d = s.recv(4096)
-            if not d:
-                return data, time.monotonic() - t0
-            data += d
-    except socket.timeout:
-        return data, None
-
-
 def test_timeout_closes_idle_client(fwproxy):
     p = fwproxy("Timeout 1")
     with fwtest.connect(p.port) as s:
-        data, elapsed = read_until_closed(s, 6)
+        data, elapsed = fwtest.until_closed(s, 6)
     assert elapsed is not None, "idle connection still open after 6 s"
     assert 0.5 <= elapsed <= 4, elapsed
     assert data == b"" or data.startswith(b"HTTP/1.1 408"), data
@@ -36,7 +21,7 @@ def test_timeout_closes_idle_keepalive(fwproxy, world):
                    % world.origin.port).encode())
         rd = fwtest.Reader(s)
         assert rd.response().status == 200
-        data, elapsed = read_until_closed(s, 6)
+        data, elapsed = fwtest.until_closed(s, 6)
     assert elapsed is not None and elapsed <= 4, elapsed
     assert data == b"" and rd.buf == b""
 

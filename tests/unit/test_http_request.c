@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "guard.h"
+#include "slice.h"
 #include "tap.h"
 #include "util.h"
 
@@ -21,18 +22,6 @@ static enum http_parse parse_n(const char *s, size_t n,
 static enum http_parse parse(const char *s)
 {
 	return parse_n(s, strlen(s), &deflim);
-}
-
-static char *slice(struct http_slice s)
-{
-	static char out[4][1024];
-	static int k;
-	char *o = out[k++ % 4];
-	size_t n = s.n < 1023 ? s.n : 1023;
-
-	memcpy(o, s.p, n);
-	o[n] = '\0';
-	return o;
 }
 
 /* Every proper prefix of a valid head is INCOMPLETE; the whole is DONE. */
