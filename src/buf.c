@@ -106,10 +106,14 @@ const char *buf_cstr(struct buf *b)
 	return buf_head(b);
 }
 
-void buf_release_if_empty(struct buf *b)
+size_t buf_release_if_empty(struct buf *b)
 {
-	if (b->len == 0)
-		buf_free(b);
+	size_t cap = b->cap;
+
+	if (b->len != 0)
+		return 0;
+	buf_free(b);
+	return cap;
 }
 
 void buf_free(struct buf *b)

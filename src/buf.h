@@ -37,8 +37,8 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 const char *buf_cstr(struct buf *b);
 
 /* Frees the storage when nothing is pending (idle connections keep no
- * buffers). */
-void buf_release_if_empty(struct buf *b);
+ * buffers). Returns the bytes freed. */
+size_t buf_release_if_empty(struct buf *b);
 void buf_free(struct buf *b);
 
 #endif

@@ -52,12 +52,11 @@ void conn_append_content_length(struct buf *b, unsigned long long n)
 	buf_append(b, "\r\n", 2);
 }
 
-const char *conn_addr_text(const struct sockaddr_storage *ss, char *buf,
-                           size_t size)
+const char *conn_addr_text(const struct sockaddr *sa, char *buf, size_t size)
 {
 	uint8_t addr[16];
 
-	if (netaddr_from_sockaddr((const struct sockaddr *)ss, addr) == -1) {
+	if (netaddr_from_sockaddr(sa, addr) == -1) {
 		str_copy(buf, "?", size);
 		return buf;
 	}
@@ -102,10 +101,9 @@ void conn_accept(struct proxy *px, int fd, const struct sockaddr *peer)
 
 static void reset_request(struct conn *c)
 {
-	free(c->url);
-	free(c->request_line);
 	c->url = NULL;
 	c->request_line = NULL;
+	c->text.len = 0;
 	runtime_unref(c->rt);
 	c->rt = NULL;
 	c->method[0] = '\0';
@@ -164,6 +162,7 @@ void conn_close(struct conn *c)
 	buf_free(&c->cout);
 	buf_free(&c->sin);
 	buf_free(&c->sout);
+	buf_free(&c->text);
 	free(c);
 }
 
@@ -916,10 +915,11 @@ void conn_check_deadline(struct conn *c, int64_t now)
 	 * requests of a busy one: that would only churn the heap. */
 	if (c->phase == PHASE_HEAD && c->cin.len == 0 &&
 	    now - c->idle_since_ms >= BUF_RELEASE_IDLE_MS) {
-		buf_release_if_empty(&c->cin);
-		buf_release_if_empty(&c->cout);
-		buf_release_if_empty(&c->sin);
-		buf_release_if_empty(&c->sout);
+		c->px->idle_released_bytes += buf_release_if_empty(&c->cin) +
+		                              buf_release_if_empty(&c->cout) +
+		                              buf_release_if_empty(&c->sin) +
+		                              buf_release_if_empty(&c->sout) +
+		                              buf_release_if_empty(&c->text);
 	}
 	if (c->phase == PHASE_HEAD && c->server.fd != -1 &&
 	    now >= c->server_idle_until)

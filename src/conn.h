@@ -72,8 +72,9 @@ struct conn {
 	char method[24];
 	char host[HOSTNAME_MAX + 1];
 	uint16_t port;
-	char *url;          /* "http://host:port/path" or "host:port" */
-	char *request_line; /* as received, for logs and error pages */
+	const char *url;          /* "http://host:port/path" or "host:port" */
+	const char *request_line; /* as received, for logs and error pages */
+	struct buf text; /* holds url and request_line; kept between requests */
 	int is_connect;
 	int is_head;
 	int client_minor;
@@ -146,8 +147,7 @@ void conn_append_field(struct buf *b, const struct http_header *h);
 /* Appends "Content-Length: n\r\n". */
 void conn_append_content_length(struct buf *b, unsigned long long n);
 
-/* The URL-free text of addr. */
-const char *conn_addr_text(const struct sockaddr_storage *ss, char *buf,
-                           size_t size);
+/* The text of an IPv4 or IPv6 socket address's IP, or "?". */
+const char *conn_addr_text(const struct sockaddr *sa, char *buf, size_t size);
 
 #endif

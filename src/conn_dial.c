@@ -74,13 +74,13 @@ static int is_local_address(const struct proxy *px, const uint8_t a[16])
 
 /* The destination policy, applied to the address actually used. */
 static const char *destination_refusal(const struct conn *c,
-                                       const struct sockaddr_storage *ss)
+                                       const struct sockaddr *sa)
 {
 	uint8_t a[16];
 
 	if (c->upstream != NULL)
 		return NULL; /* the administrator named it */
-	if (netaddr_from_sockaddr((const struct sockaddr *)ss, a) == -1)
+	if (netaddr_from_sockaddr(sa, a) == -1)
 		return "not an IP address";
 	if (config_destination_allowed(c->rt->cfg, a))
 		return NULL;
@@ -126,17 +126,14 @@ void conn_dial(struct conn *c)
 	c->addr_next = 0;
 	conn_update_events(c);
 	if (hostname_ip_literal(dial_host(c), literal)) {
-		struct sockaddr_in6 *s6 =
-		    (struct sockaddr_in6 *)&c->addrs.addr[0];
-		struct sockaddr_in *s4 =
-		    (struct sockaddr_in *)&c->addrs.addr[0];
-		memset(&c->addrs.addr[0], 0, sizeof(c->addrs.addr[0]));
+		union resolve_addr *ra = &c->addrs.addr[0];
+		memset(ra, 0, sizeof(*ra));
 		if (netaddr_is_v4(literal)) {
-			s4->sin_family = AF_INET;
-			memcpy(&s4->sin_addr, literal + 12, 4);
+			ra->v4.sin_family = AF_INET;
+			memcpy(&ra->v4.sin_addr, literal + 12, 4);
 		} else {
-			s6->sin6_family = AF_INET6;
-			memcpy(&s6->sin6_addr, literal, 16);
+			ra->v6.sin6_family = AF_INET6;
+			memcpy(&ra->v6.sin6_addr, literal, 16);
 		}
 		c->addrs.n = 1;
 		try_next_address(c);
@@ -190,38 +187,36 @@ static int bind_source(struct conn *c, int fd, int family)
 static void try_next_address(struct conn *c)
 {
 	while (c->addr_next < c->addrs.n) {
-		struct sockaddr_storage *ss = &c->addrs.addr[c->addr_next++];
-		const char *refusal = destination_refusal(c, ss);
+		union resolve_addr *ra = &c->addrs.addr[c->addr_next++];
+		int family = ra->sa.sa_family;
+		const char *refusal = destination_refusal(c, &ra->sa);
 		socklen_t len;
 		int fd;
 
 		if (refusal != NULL) {
 			char a[64];
 			c->dial_refused++;
-			snprintf(c->dial_error, sizeof(c->dial_error),
-			         "%s is %s", conn_addr_text(ss, a, sizeof(a)),
-			         refusal);
+			snprintf(
+			    c->dial_error, sizeof(c->dial_error), "%s is %s",
+			    conn_addr_text(&ra->sa, a, sizeof(a)), refusal);
 			continue;
 		}
-		if (ss->ss_family == AF_INET) {
-			((struct sockaddr_in *)ss)->sin_port =
-			    htons(dial_port(c));
-			len = sizeof(struct sockaddr_in);
+		if (family == AF_INET) {
+			ra->v4.sin_port = htons(dial_port(c));
+			len = sizeof(ra->v4);
 		} else {
-			((struct sockaddr_in6 *)ss)->sin6_port =
-			    htons(dial_port(c));
-			len = sizeof(struct sockaddr_in6);
+			ra->v6.sin6_port = htons(dial_port(c));
+			len = sizeof(ra->v6);
 		}
-		fd = socket(ss->ss_family,
-		            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		            0);
 		if (fd == -1) {
 			snprintf(c->dial_error, sizeof(c->dial_error), "%s",
 			         strerror(errno));
 			continue;
 		}
-		if (bind_source(c, fd, ss->ss_family) == -1 ||
-		    (connect(fd, (struct sockaddr *)ss, len) == -1 &&
-		     errno != EINPROGRESS)) {
+		if (bind_source(c, fd, family) == -1 ||
+		    (connect(fd, &ra->sa, len) == -1 && errno != EINPROGRESS)) {
 			snprintf(c->dial_error, sizeof(c->dial_error), "%s",
 			         strerror(errno));
 			close(fd);

@@ -58,21 +58,30 @@ static void append_path(struct buf *b, struct http_slice path)
 	buf_append(b, path.p, path.n);
 }
 
-static char *make_url(const struct http_request *req, const char *authority)
+/* Sets c->request_line and c->url, both kept in c->text: its storage
+ * outlives the request, so a busy connection allocates nothing here. */
+static void keep_request_text(struct conn *c, const struct http_request *req,
+                              const char *authority)
 {
-	struct buf b = {0};
-	char *s;
+	const char *line_end = memchr(req->method.p, '\r', req->head_len);
+	size_t line_len =
+	    line_end ? (size_t)(line_end - req->method.p) : req->method.n;
+	size_t url_at;
 
+	c->text.len = 0;
+	buf_append(&c->text, req->method.p, line_len);
+	buf_append(&c->text, "", 1);
+	url_at = c->text.len;
 	if (req->is_connect) {
-		buf_append_str(&b, authority);
+		buf_append_str(&c->text, authority);
 	} else {
-		buf_append_str(&b, "http://");
-		buf_append_str(&b, authority);
-		append_path(&b, req->path);
+		buf_append_str(&c->text, "http://");
+		buf_append_str(&c->text, authority);
+		append_path(&c->text, req->path);
 	}
-	s = xstrndup(buf_head(&b), b.len);
-	buf_free(&b);
-	return s;
+	buf_append(&c->text, "", 1);
+	c->request_line = buf_head(&c->text);
+	c->url = buf_head(&c->text) + url_at;
 }
 
 static int authorized(const struct config *cfg, const struct http_request *req)
@@ -275,7 +284,6 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	struct filter_verdict v;
 	char authority[HOSTNAME_MAX + 16];
 	char key[sizeof(c->server_key)];
-	const char *line_end;
 	uint8_t literal[16];
 	int is_literal;
 
@@ -290,13 +298,9 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	c->req_left = req->content_length;
 	c->req_done = 0;
 	c->cin_body = 0;
-	line_end = memchr(req->method.p, '\r', req->head_len);
-	c->request_line = xstrndup(req->method.p,
-	                           line_end ? (size_t)(line_end - req->method.p)
-	                                    : req->method.n);
 	format_authority(authority, sizeof(authority), c->host, c->port,
 	                 req->is_connect);
-	c->url = make_url(req, authority);
+	keep_request_text(c, req, authority);
 	/* A refused request's body is not read: the connection closes. */
 	if (req->body != HTTP_BODY_NONE)
 		c->close_after_reply = 1;

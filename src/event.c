@@ -73,10 +73,18 @@ void event_remove(struct event_loop *loop, struct event_source *src)
 	src->mask = 0;
 }
 
+/* The clock as first read after the last wake-up; 0: not read yet. One
+ * batch of events is handled in microseconds, and every deadline is in
+ * milliseconds, so the batch shares one reading. */
+static int64_t batch_now_ms;
+
 int event_loop_once(struct event_loop *loop, int timeout_ms)
 {
-	int n = epoll_wait(loop->epfd, loop->ready, EVENT_BATCH, timeout_ms);
+	int n;
 
+	batch_now_ms = 0;
+	n = epoll_wait(loop->epfd, loop->ready, EVENT_BATCH, timeout_ms);
+	batch_now_ms = 0;
 	if (n == -1)
 		return errno == EINTR ? 0 : -1;
 	loop->n_ready = n;
@@ -88,6 +96,7 @@ int event_loop_once(struct event_loop *loop, int timeout_ms)
 	}
 	loop->n_ready = 0;
 	loop->cursor = 0;
+	batch_now_ms = 0;
 	return n;
 }
 
@@ -95,6 +104,9 @@ int64_t event_now_ms(void)
 {
 	struct timespec ts;
 
+	if (batch_now_ms != 0)
+		return batch_now_ms;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	batch_now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return batch_now_ms;
 }

@@ -39,7 +39,9 @@ void event_remove(struct event_loop *loop, struct event_source *src);
  * EINTR. */
 int event_loop_once(struct event_loop *loop, int timeout_ms);
 
-/* Milliseconds of CLOCK_MONOTONIC. */
+/* Milliseconds of CLOCK_MONOTONIC, read once per batch of events: inside
+ * event_loop_once every call returns the first reading after the wake-up;
+ * outside it, the first reading after the last batch ended. */
 int64_t event_now_ms(void);
 
 #endif

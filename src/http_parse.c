@@ -706,25 +706,23 @@ enum http_parse http_parse_response(const char *buf, size_t len,
 	return HTTP_PARSE_DONE;
 }
 
-int http_header_is(const struct http_header *h, const char *lit)
+int http_equal_ci(const char *a, const char *b, size_t n)
 {
-	return slice_eq_ci(h->name.p, h->name.n, lit, strlen(lit));
+	return slice_eq_ci(a, n, b, n);
 }
 
 int http_header_is_hop_by_hop(const struct http_header *headers, size_t n,
                               const struct http_header *h)
 {
-	static const char *const fixed[] = {
-	    "connection", "proxy-connection", "keep-alive",
-	    "te",         "trailer",          "upgrade",
-	};
 	struct http_slice e;
 	const char *p, *end;
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(fixed); i++)
-		if (http_header_is(h, fixed[i]))
-			return 1;
+	if (http_header_is(h, "connection") ||
+	    http_header_is(h, "proxy-connection") ||
+	    http_header_is(h, "keep-alive") || http_header_is(h, "te") ||
+	    http_header_is(h, "trailer") || http_header_is(h, "upgrade"))
+		return 1;
 	for (i = 0; i < n; i++) {
 		if (!http_header_is(&headers[i], "connection"))
 			continue;

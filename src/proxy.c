@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,10 @@
 #define PAGE_MAX_BYTES (1024 * 1024)
 #define ACCEPT_BATCH   64
 #define TICK_MS        250
+/* Idle connections free their buffers between other connections' blocks,
+ * so the heap cannot shrink from the top; past this much, the free pages
+ * inside it go back to the system. */
+#define TRIM_AFTER_BYTES (1024 * 1024)
 
 static char *read_page(const char *path, config_report_fn *report, void *ctx)
 {
@@ -264,6 +269,14 @@ static void linger_expire(struct proxy *px, int64_t now)
 	}
 }
 
+static void return_idle_memory(struct proxy *px)
+{
+	if (px->idle_released_bytes < TRIM_AFTER_BYTES)
+		return;
+	px->idle_released_bytes = 0;
+	malloc_trim(0);
+}
+
 static void accept_event(struct event_source *src, uint32_t events)
 {
 	struct proxy *px = src->owner;
@@ -425,6 +438,7 @@ void proxy_run(struct proxy *px)
 				conn_check_deadline(c, now);
 			}
 			linger_expire(px, now);
+			return_idle_memory(px);
 			next_tick = now + TICK_MS;
 		}
 	}

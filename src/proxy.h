@@ -70,6 +70,7 @@ struct proxy {
 	int n_conns;
 	int stopping;
 	int64_t stop_deadline_ms;   /* busy connections are cut off then */
+	size_t idle_released_bytes; /* buffers idle connections gave back */
 	uint8_t (*local_addrs)[16]; /* this host's addresses */
 	int n_local_addrs;
 	struct proxy_stats stats;

@@ -241,8 +241,9 @@ static void lookup_done(void *arg, int status, int timeouts,
 		for (node = ai->nodes;
 		     node != NULL && res.n < RESOLVE_MAX_ADDRS;
 		     node = node->ai_next) {
-			if (node->ai_family != AF_INET &&
-			    node->ai_family != AF_INET6)
+			if ((node->ai_family != AF_INET &&
+			     node->ai_family != AF_INET6) ||
+			    node->ai_addrlen > sizeof(res.addr[0]))
 				continue;
 			memset(&res.addr[res.n], 0, sizeof(res.addr[0]));
 			memcpy(&res.addr[res.n], node->ai_addr,

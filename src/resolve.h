@@ -3,6 +3,7 @@
 #ifndef FWPROXY_RESOLVE_H
 #define FWPROXY_RESOLVE_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -13,9 +14,17 @@
 struct resolver;
 struct resolve_query;
 
+/* An IPv4 or IPv6 socket address; sa.sa_family tells which. A tenth the
+ * size of a sockaddr_storage: every connection and cache entry holds 16. */
+union resolve_addr {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
 struct resolve_result {
 	int n;
-	struct sockaddr_storage addr[RESOLVE_MAX_ADDRS]; /* port 0 */
+	union resolve_addr addr[RESOLVE_MAX_ADDRS]; /* port 0 */
 };
 
 /* Called once per lookup that was not cancelled: error NULL and res with
