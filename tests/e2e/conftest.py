@@ -3,7 +3,9 @@
 fw-PID   the firewall VM: vif12.0 and vif14.0 (gateway 10.137.0.1/32 on
          each, a /32 route to each VM), uplink eth0 10.200.0.2/24, and a
          Qubes-4.2-style nft base ruleset (input policy drop, jump
-         custom-input) so that a missing rule really blocks.
+         custom-input) so that a missing rule really blocks; or, for the
+         iptables tests, Qubes 4.1's iptables INPUT chain, which ends in a
+         reject for the VMs' interfaces.
 vm1-PID  client 10.137.0.13 behind vif12.0
 vm2-PID  client 10.137.2.13 behind vif14.0 (same last octet)
 net-PID  10.200.0.1: nginx (HTTP 80, HTTPS 443) and dnsmasq for *.test
@@ -34,6 +36,21 @@ table ip qubes {
 }
 """
 
+# Qubes 4.1's INPUT chain (iptables-save form): a rule appended after it
+# would never match, so fwproxyctl must insert its own in front.
+BASE_IPTABLES = """*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i vif+ -p udp -m udp --dport 68 -j DROP
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -i vif+ -p icmp -j ACCEPT
+-A INPUT -i lo -j ACCEPT
+-A INPUT -i vif+ -j REJECT --reject-with icmp-host-prohibited
+-A INPUT -j DROP
+COMMIT
+"""
+
 NGINX_CONF = """
 daemon off;
 master_process off;
@@ -60,7 +77,8 @@ def run(*args, check=True, **kw):
 
 
 class Env:
-    def __init__(self, base):
+    def __init__(self, base, firewall="nft"):
+        self.firewall = firewall
         sfx = str(os.getpid())
         self.ns = {n: "fwp%s-%s" % (n, sfx) for n in ("fw", "vm1", "vm2",
                                                       "net")}
@@ -97,7 +115,10 @@ class Env:
         self.ip("net", "link", "set", "eth0", "up")
         for vm in VMS:
             self.vm_up(vm)
-        self.ex("fw", "nft", "-f", "-", input=BASE_RULESET)
+        if self.firewall == "iptables":
+            self.ex("fw", "iptables-restore", input=BASE_IPTABLES)
+        else:
+            self.ex("fw", "nft", "-f", "-", input=BASE_RULESET)
         # c-ares in the fw namespace reads this resolv.conf: ip netns exec
         # bind-mounts /etc/netns/NAME/ over /etc.
         etc = "/etc/netns/" + self.ns["fw"]
@@ -184,6 +205,8 @@ class Env:
         return {f[0]: tuple(f[1:4]) for f in (l.split() for l in lines[1:])}
 
     def ruleset(self):
+        if self.firewall == "iptables":
+            return self.ex("fw", "iptables", "-w", "-S", "INPUT").stdout
         return self.ex("fw", "nft", "list", "ruleset").stdout
 
     def fetch(self, vm, url, proxy_port=8100, timeout=5):
@@ -203,18 +226,27 @@ class Env:
             f.write(text)
 
 
-@pytest.fixture(scope="module")
-def env():
+def make_env(firewall):
     if os.geteuid() != 0:
         pytest.skip("needs root for network namespaces")
     base = "/tmp/fwproxy-e2e-%d" % os.getpid()
     shutil.rmtree(base, ignore_errors=True)
     os.makedirs(base)
     os.chmod(base, 0o755)
-    e = Env(base)
+    e = Env(base, firewall)
     try:
         e.up()
         yield e
     finally:
         e.down()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def env():
+    yield from make_env("nft")
+
+
+@pytest.fixture(scope="module")
+def ipt_env():
+    yield from make_env("iptables")
