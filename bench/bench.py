@@ -146,6 +146,29 @@ def mem_kib(pid, field):
     return total
 
 
+def smaps_kib(pid):
+    """Rss, Pss and private (Private_Clean + Private_Dirty) in KiB, summed
+    over PID and its descendants, from /proc/PID/smaps_rollup. RSS counts
+    every page a process maps, the C library's shared pages included; PSS
+    shares them out among the processes mapping them; private counts only
+    pages no other process maps: what one more instance costs."""
+    total = {"rss": 0, "pss": 0, "private": 0}
+    for p in tree(pid):
+        try:
+            with open("/proc/%d/smaps_rollup" % p) as f:
+                for line in f:
+                    k, _, v = line.partition(":")
+                    if k == "Rss":
+                        total["rss"] += int(v.split()[0])
+                    elif k == "Pss":
+                        total["pss"] += int(v.split()[0])
+                    elif k in ("Private_Clean", "Private_Dirty"):
+                        total["private"] += int(v.split()[0])
+        except OSError:
+            pass
+    return total
+
+
 def wait_port(port, t0, timeout, proc=None):
     """Seconds from T0 until PORT accepts a connection, or None."""
     while time.monotonic() - t0 < timeout:
@@ -483,8 +506,10 @@ class Bench:
         p, up, d = self.start_proxy(name)
         try:
             time.sleep(0.3)
-            idle = mem_kib(p.pid, "VmRSS")
-            log("  started in %.3f s, idle RSS %.2f MiB" % (up, idle / 1024))
+            idle = smaps_kib(p.pid)
+            log("  started in %.3f s, idle RSS %.2f MiB, PSS %.2f MiB, "
+                "private %.2f MiB" % (up, idle["rss"] / 1024,
+                                      idle["pss"] / 1024, idle["private"] / 1024))
             if not self.check_proxy(name, d):
                 raise RuntimeError("check failed, not measured")
             self.load_tests(name, PORTS[name])
@@ -494,11 +519,40 @@ class Bench:
             self.procs.stop(p)
         self.check_refusal_logged(name, d)
         sec = "Memory"
-        self.record(sec, "idle RSS", name, idle / 1024, "MiB", "low")
+        self.record(sec, "idle RSS", name, idle["rss"] / 1024, "MiB", "low")
+        self.record(sec, "idle PSS", name, idle["pss"] / 1024, "MiB", "low")
+        self.record(sec, "idle private", name, idle["private"] / 1024, "MiB", "low")
         self.record(sec, "peak RSS", name, peak / 1024, "MiB", "low")
 
+    def run_floor(self):
+        """The memory of the smallest dynamically linked process, sleep(1),
+        measured like the proxies: the floor the C library sets here."""
+        p = self.procs.start("sleep", ["sleep", "60"], os.path.join(self.work, "sleep.log"))
+        try:
+            time.sleep(0.3)
+            m = smaps_kib(p.pid)
+        finally:
+            self.procs.stop(p)
+        log("sleep(1): RSS %.2f MiB, PSS %.2f MiB, private %.2f MiB" % (
+            m["rss"] / 1024, m["pss"] / 1024, m["private"] / 1024))
+        sec = "Memory"
+        self.record(sec, "idle RSS", "sleep(1)", m["rss"] / 1024, "MiB", "low")
+        self.record(sec, "idle PSS", "sleep(1)", m["pss"] / 1024, "MiB", "low")
+        self.record(sec, "idle private", "sleep(1)", m["private"] / 1024, "MiB", "low")
+
+    def idle_connections(self):
+        """The requested count, or as many as the open-files limit lets the
+        proxy hold: two descriptors each (client and origin) and a margin."""
+        fit = (nofile_limit() - 100) // 2
+        if fit >= self.idle_count:
+            return self.idle_count
+        self.note("the open-files limit (%d) holds %d idle connections with "
+                  "their origin connections, not %d: measured with %d" % (
+                      nofile_limit(), fit, self.idle_count, fit))
+        return fit
+
     def run_idle(self):
-        n = self.idle_count
+        n = self.idle_connections()
         log("fwproxy with %d idle keep-alive connections" % n)
         p, _, d = self.start_proxy("fwproxy")
         socks = []
@@ -576,13 +630,10 @@ class Bench:
         log("bench: work directory %s, load average %s" % (self.work, self.loadavg))
         log("bench: " + self.cpus.describe())
         log("bench: open-files limit %d" % nofile_limit())
-        if nofile_limit() < 2 * self.idle_count + 100:
-            self.note("the open-files limit (%d) is below 2 per idle connection "
-                      "(client and origin side) for %d connections" % (
-                          nofile_limit(), self.idle_count))
         self.start_dns()
         self.start_origin()
         try:
+            self.run_floor()
             for s in SUBJECTS:
                 if s not in self.only:
                     continue
