@@ -174,6 +174,7 @@ static void pipe_close(struct conn *c)
 	}
 	c->pipe_fd[0] = c->pipe_fd[1] = -1;
 	c->pipe_len = 0;
+	c->pipe_stalled = 0;
 }
 
 /* Large bodies and tunnels go from server to client through a pipe with
@@ -218,6 +219,13 @@ static int splice_in(struct conn *c)
 		c->server_eof = 1;
 		return 0;
 	}
+	if (n < 0 && errno == EAGAIN && c->pipe_len > 0) {
+		/* A pipe holds a number of pages, not of bytes: it can be full
+		 * well short of SPLICE_PIPE_BYTES. Reading waits until the
+		 * client takes some, or level-triggered EPOLLIN would spin. */
+		c->pipe_stalled = 1;
+		return 0;
+	}
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	c->pipe_len += (size_t)n;
@@ -237,6 +245,8 @@ static int splice_out(struct conn *c)
 	           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n > 0)
+		c->pipe_stalled = 0;
 	c->pipe_len -= (size_t)n;
 	c->bytes_down += (uint64_t)n;
 	return 0;
@@ -246,6 +256,11 @@ static int splice_out(struct conn *c)
 static int has_room(const struct buf *b, size_t cap)
 {
 	return b->data == NULL || buf_room(b) > 0 || b->off > 0 || b->cap < cap;
+}
+
+static int pipe_has_room(const struct conn *c)
+{
+	return c->pipe_len < SPLICE_PIPE_BYTES && !c->pipe_stalled;
 }
 
 void conn_update_events(struct conn *c)
@@ -270,7 +285,7 @@ void conn_update_events(struct conn *c)
 		if (!c->client_eof && has_room(&c->cin, cin_cap))
 			cm |= EPOLLIN;
 		if (has_room(&c->sin, CONN_BUF_SIZE) && !c->server_eof &&
-		    c->pipe_len < SPLICE_PIPE_BYTES)
+		    pipe_has_room(c))
 			sm |= EPOLLIN;
 		if (server_out)
 			sm |= EPOLLOUT;
@@ -279,7 +294,7 @@ void conn_update_events(struct conn *c)
 		if (!c->client_eof && has_room(&c->cin, cin_cap))
 			cm |= EPOLLIN;
 		if (!c->server_eof && has_room(&c->sin, CONN_BUF_SIZE) &&
-		    c->pipe_len < SPLICE_PIPE_BYTES)
+		    pipe_has_room(c))
 			sm |= EPOLLIN;
 		if (server_out)
 			sm |= EPOLLOUT;

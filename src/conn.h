@@ -60,6 +60,7 @@ struct conn {
 	size_t cin_body;
 	int pipe_fd[2];      /* server to client without copying; -1 unused */
 	size_t pipe_len;     /* bytes in the pipe */
+	int pipe_stalled;    /* it refused more; cleared when it drains */
 	size_t head_scanned; /* bytes of cin searched for a line end */
 	size_t head_line_start; /* offset after the last line end seen */
 	size_t sin_body;

@@ -3,8 +3,14 @@ Content-Length bodies, close-delimited responses, HEAD/204/304."""
 
 import hashlib
 import json
+import os
+import socket
+import time
+
+import pytest
 
 import fwtest
+import hostile
 from fwtest import curl, sha256_file
 
 BIG = 100 << 20
@@ -135,3 +141,53 @@ def test_empty_body_keeps_content_length_zero(fwproxy, world):
     assert r.status == 200, r
     req = world.origin.requests[-1]
     assert req.header("Content-Length") == "0", req.headers
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of pid so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.parametrize("tunnel", [False, True], ids=["plain", "connect"])
+def test_client_that_stops_reading_costs_no_cpu(fwproxy, world, tunnel):
+    """A fast origin and a client that stops reading fill the socket
+    buffers and the splice pipe; the proxy then waits for the client. It
+    used to keep polling the origin's readable socket and spin."""
+    p = fwproxy()
+    worker = hostile.worker_pid(p)
+    s = fwtest.connect(p.port, timeout=60)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+    if tunnel:
+        authority = "nginx.test:%d" % world.nginx.port
+        s.sendall(("CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n" %
+                   (authority, authority)).encode())
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            reply += s.recv(1)
+        assert reply.startswith(b"HTTP/1.1 200"), reply
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: nginx.test\r\n\r\n")
+    else:
+        s.sendall(("GET %s HTTP/1.1\r\nHost: nginx.test\r\n\r\n" %
+                   world.nginx_url("/big.bin")).encode())
+    data = bytearray()
+    while len(data) < 1 << 20:
+        data += s.recv(65536)
+    # Let every buffer on the way fill up, then watch the proxy wait.
+    time.sleep(1)
+    before = cpu_seconds(worker)
+    time.sleep(2)
+    used = cpu_seconds(worker) - before
+    assert used < 0.5, "the proxy used %.2f s of CPU in 2 s" % used
+    # The download then completes byte-exact.
+    head_len = data.index(b"\r\n\r\n") + 4
+    assert data.startswith(b"HTTP/1.1 200 ")
+    while len(data) < head_len + BIG:
+        chunk = s.recv(1 << 20)
+        assert chunk, "closed after %d body bytes" % (len(data) - head_len)
+        data += chunk
+    s.close()
+    body = bytes(data[head_len:])
+    assert len(body) == BIG
+    assert hashlib.sha256(body).hexdigest() == world.big_sha256
