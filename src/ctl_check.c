@@ -1,36 +1,20 @@
 #include "ctl_check.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <idn2.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_rule_shape.h"
 #include "hostname.h"
 #include "util.h"
 
 #define CHECK_FILE_MAX (256u << 20)
-/* Hosts made up to show what a rule wrongly matches, and a label no rule
- * names on its own, to stand for "any subdomain". */
+/* Hosts made up to show what a rule wrongly matches. */
 #define TRICK_PREFIX "not"
 #define TRICK_SUFFIX ".evil.net"
-#define PROBE_LABEL  "zz-probe."
 #define RULE_MAX     (HOSTNAME_MAX * 2 + 16)
-
-enum start { START_ANCHORED, START_LOOSE, START_SUB };
-enum end { END_ANCHORED, END_LOOSE };
-
-/* What a pattern says about host names, when it is one name with anchors
- * or wildcards around it. */
-struct shape {
-	enum start start;
-	enum end end;
-	int loose_dot;  /* offset in host of an unescaped '.', or -1 */
-	int lead_loose; /* START_SUB written with an unescaped '.' */
-	char host[HOSTNAME_MAX + 1];
-};
 
 struct entry {
 	int line;
@@ -90,17 +74,6 @@ static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
 	       c == '\r';
-}
-
-static int is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
-
-static int label_char(char c)
-{
-	return is_alnum(c) || c == '-' || c == '_';
 }
 
 /* The lines of the file, each rule cut as filter.c cuts it. */
@@ -170,156 +143,31 @@ static int alone_matches(const struct lint *l, const struct entry *e,
 	return hit;
 }
 
-static int escaped(const char *p, size_t from, size_t at)
-{
-	size_t k = at, n = 0;
-
-	while (k > from && p[k - 1] == '\\') {
-		k--;
-		n++;
-	}
-	return n % 2 == 1;
-}
-
-static int host_like(const char *h)
-{
-	const char *last = strrchr(h, '.');
-	size_t i;
-	int letter = 0;
-
-	if (h[0] == '\0' || last == NULL || h[0] == '.' || last[1] == '\0' ||
-	    strstr(h, "..") != NULL)
-		return 0;
-	for (i = 1; last[i]; i++)
-		if (!(last[i] >= '0' && last[i] <= '9'))
-			letter = 1;
-	return letter;
-}
-
-/* A regular expression that names one host: [^][.*]NAME[.*][$]. */
-static int regex_shape(const char *p, size_t n, struct shape *s)
-{
-	size_t i = 0, j = n, o = 0;
-
-	s->start = START_LOOSE;
-	s->end = END_LOOSE;
-	s->loose_dot = -1;
-	s->lead_loose = 0;
-	if (i < j && p[i] == '^') {
-		s->start = START_ANCHORED;
-		i++;
-	}
-	if (j - i >= 2 && p[i] == '.' && p[i + 1] == '*') {
-		s->start = START_LOOSE;
-		i += 2;
-	}
-	if (j > i && p[j - 1] == '$' && !escaped(p, i, j - 1)) {
-		s->end = END_ANCHORED;
-		j--;
-	}
-	if (j - i >= 2 && p[j - 2] == '.' && p[j - 1] == '*' &&
-	    !escaped(p, i, j - 2)) {
-		s->end = END_LOOSE;
-		j -= 2;
-	}
-	if (j - i >= 2 && p[i] == '\\' && p[i + 1] == '.') {
-		if (s->start != START_LOOSE)
-			return 0;
-		s->start = START_SUB;
-		i += 2;
-	} else if (j > i && p[i] == '.') {
-		if (s->start != START_LOOSE)
-			return 0;
-		s->start = START_SUB;
-		s->lead_loose = 1;
-		i++;
-	}
-	for (; i < j; i++) {
-		if (o >= HOSTNAME_MAX)
-			return 0;
-		if (label_char(p[i])) {
-			s->host[o++] = p[i];
-		} else if (p[i] == '\\' && i + 1 < j && p[i + 1] == '.') {
-			s->host[o++] = '.';
-			i++;
-		} else if (p[i] == '.') {
-			if (s->loose_dot < 0)
-				s->loose_dot = (int)o;
-			s->host[o++] = '.';
-		} else {
-			return 0;
-		}
-	}
-	s->host[o] = '\0';
-	return host_like(s->host);
-}
-
-/* A glob that names one host: [*|*.]NAME[*]. */
-static int glob_shape(const char *p, size_t n, struct shape *s)
-{
-	size_t i = 0, j = n, o = 0;
-
-	s->start = START_ANCHORED;
-	s->end = END_ANCHORED;
-	s->loose_dot = -1;
-	s->lead_loose = 0;
-	if (n >= 2 && p[0] == '*' && p[1] == '.') {
-		s->start = START_SUB;
-		i = 2;
-	} else if (n >= 1 && p[0] == '*') {
-		s->start = START_LOOSE;
-		i = 1;
-	}
-	if (j > i && p[j - 1] == '*') {
-		s->end = END_LOOSE;
-		j--;
-	}
-	for (; i < j; i++) {
-		if (o >= HOSTNAME_MAX || !(label_char(p[i]) || p[i] == '.'))
-			return 0;
-		s->host[o++] = p[i];
-	}
-	s->host[o] = '\0';
-	return host_like(s->host);
-}
-
-static void escape_dots(char *out, size_t size, const char *host)
-{
-	size_t o = 0;
-
-	for (; *host && o + 3 < size; host++) {
-		if (*host == '.')
-			out[o++] = '\\';
-		out[o++] = *host;
-	}
-	out[o] = '\0';
-}
-
 /* The rule(s) that say what the shape's author meant, in the file's own
  * syntax: one rule in a, a second one (or "") in b. */
-static void meant(const struct lint *l, int tilde, const struct shape *s,
+static void meant(const struct lint *l, int tilde, const struct rule_shape *s,
                   char *a, char *b, size_t size)
 {
 	char esc[HOSTNAME_MAX * 2 + 2];
 
 	b[0] = '\0';
-	escape_dots(esc, sizeof(esc), s->host);
+	rule_escape_dots(esc, sizeof(esc), s->host);
 	if (l->opt.type == FILTER_TYPE_DOMAIN && tilde) {
 		snprintf(a, size, "%s%s",
-		         s->start == START_ANCHORED ? "="
-		         : s->start == START_SUB    ? "*."
-		                                    : "",
+		         s->start == SHAPE_START_ANCHORED ? "="
+		         : s->start == SHAPE_START_SUB    ? "*."
+		                                          : "",
 		         s->host);
 	} else if (l->opt.type == FILTER_TYPE_FNMATCH) {
-		snprintf(a, size, "%s%s", s->start == START_SUB ? "*." : "",
-		         s->host);
-		if (s->start == START_LOOSE)
+		snprintf(a, size, "%s%s",
+		         s->start == SHAPE_START_SUB ? "*." : "", s->host);
+		if (s->start == SHAPE_START_LOOSE)
 			snprintf(b, size, "*.%s", s->host);
-	} else if (s->start == START_SUB) {
+	} else if (s->start == SHAPE_START_SUB) {
 		snprintf(a, size, "%s\\.%s$", tilde ? "~" : "", esc);
 	} else {
 		snprintf(a, size, "%s^%s$", tilde ? "~" : "", esc);
-		if (s->start == START_LOOSE)
+		if (s->start == SHAPE_START_LOOSE)
 			snprintf(b, size, "%s\\.%s$", tilde ? "~" : "", esc);
 	}
 }
@@ -334,8 +182,8 @@ static void set_fix(struct entry *e, const char *a, const char *b)
 }
 
 /* The advice that ends every pitfall warning. */
-static void advice(char *out, size_t size, const struct shape *s, const char *a,
-                   const char *b)
+static void advice(char *out, size_t size, const struct rule_shape *s,
+                   const char *a, const char *b)
 {
 	if (b[0] != '\0')
 		snprintf(out, size,
@@ -348,7 +196,7 @@ static void advice(char *out, size_t size, const struct shape *s, const char *a,
 
 /* Warns about one rule that names one host; returns the number of
  * warnings. Probes the rule alone with hosts its author did not mean. */
-static int pitfalls(struct lint *l, struct entry *e, const struct shape *s,
+static int pitfalls(struct lint *l, struct entry *e, const struct rule_shape *s,
                     int tilde, int glob)
 {
 	char trick[HOSTNAME_MAX * 2 + 32], a[RULE_MAX], b[RULE_MAX];
@@ -372,7 +220,7 @@ static int pitfalls(struct lint *l, struct entry *e, const struct shape *s,
 			warned++;
 		}
 	}
-	if (s->start == START_LOOSE) {
+	if (s->start == SHAPE_START_LOOSE) {
 		snprintf(trick, sizeof(trick), TRICK_PREFIX "%s", s->host);
 		if (alone_matches(l, e, trick)) {
 			add(l->k, e->line, 0,
@@ -383,9 +231,10 @@ static int pitfalls(struct lint *l, struct entry *e, const struct shape *s,
 			warned++;
 		}
 	}
-	if (s->end == END_LOOSE) {
+	if (s->end == SHAPE_END_LOOSE) {
 		snprintf(trick, sizeof(trick), "%s%s" TRICK_SUFFIX,
-		         s->start == START_SUB ? PROBE_LABEL : "", s->host);
+		         s->start == SHAPE_START_SUB ? RULE_PROBE_LABEL : "",
+		         s->host);
 		if (alone_matches(l, e, trick)) {
 			add(l->k, e->line, 0,
 			    "not anchored at the end: \"%.*s\" also %s \"%s\"; "
@@ -399,51 +248,11 @@ static int pitfalls(struct lint *l, struct entry *e, const struct shape *s,
 	return warned;
 }
 
-/* Unescaped dots between two letters or digits, outside brackets, in a
- * pattern that is not one host name (a URL, alternatives, ...): the
- * column of the first is returned, -1 when none. */
-static long loose_dots(const char *p, size_t n, char *fixed, size_t size)
-{
-	size_t i, o = 0;
-	long first = -1;
-
-	for (i = 0; i < n && o + 3 < size; i++) {
-		if (p[i] == '\\' && i + 1 < n) {
-			fixed[o++] = p[i++];
-			fixed[o++] = p[i];
-			continue;
-		}
-		if (p[i] == '[') {
-			size_t j = i + 1;
-
-			if (j < n && p[j] == '^')
-				j++;
-			if (j < n && p[j] == ']')
-				j++;
-			while (j < n && p[j] != ']')
-				j++;
-			for (; i <= j && i < n && o + 2 < size; i++)
-				fixed[o++] = p[i];
-			i--;
-			continue;
-		}
-		if (p[i] == '.' && i > 0 && i + 1 < n && is_alnum(p[i - 1]) &&
-		    !escaped(p, 0, i - 1) && is_alnum(p[i + 1])) {
-			if (first < 0)
-				first = (long)i;
-			fixed[o++] = '\\';
-		}
-		fixed[o++] = p[i];
-	}
-	fixed[o] = '\0';
-	return o + 3 >= size ? -1 : first;
-}
-
 static void lint_loose_dots(struct lint *l, struct entry *e, const char *p,
                             size_t n, int tilde)
 {
 	char fixed[RULE_MAX * 2], run[RULE_MAX], trick[RULE_MAX];
-	long col = loose_dots(p, n, fixed + tilde, sizeof(fixed) - 1);
+	long col = rule_loose_dots(p, n, fixed + tilde, sizeof(fixed) - 1);
 	size_t a, b, o = 0, dot = 0;
 
 	if (col < 0)
@@ -452,12 +261,12 @@ static void lint_loose_dots(struct lint *l, struct entry *e, const char *p,
 		fixed[0] = '~';
 	/* The name around the dot, as the author read it. */
 	for (a = (size_t)col;
-	     a > 0 && (label_char(p[a - 1]) || (p[a - 1] == '.' && a >= 2) ||
-	               p[a - 1] == '\\');
+	     a > 0 && (rule_label_char(p[a - 1]) ||
+	               (p[a - 1] == '.' && a >= 2) || p[a - 1] == '\\');
 	     a--)
 		;
 	for (b = (size_t)col + 1;
-	     b < n && (label_char(p[b]) || p[b] == '.' ||
+	     b < n && (rule_label_char(p[b]) || p[b] == '.' ||
 	               (p[b] == '\\' && b + 1 < n && p[b + 1] == '.'));
 	     b++)
 		;
@@ -477,108 +286,10 @@ static void lint_loose_dots(struct lint *l, struct entry *e, const char *p,
 	set_fix(e, fixed, "");
 }
 
-static int is_ip(const char *s, int family)
-{
-	uint8_t a[16];
-
-	return inet_pton(family, s, a) == 1;
-}
-
-/* Hosts that stand for everything a domain rule matches (the name, or
- * the name and a subdomain, or the two ends of an address range), and
- * its ports. Returns the number of hosts, 0 when in doubt. */
-static int domain_hosts(const char *t, size_t n,
-                        char hosts[2][64 + HOSTNAME_MAX], uint16_t *lo,
-                        uint16_t *hi)
-{
-	char buf[HOSTNAME_MAX + 1], out[HOSTNAME_MAX + 1], *ace = NULL;
-	const char *colon, *why, *name = buf, *slash;
-	size_t len = n;
-	long long a, b, prefix = -1;
-	int kind = 0, v4, i, bits;
-	uint8_t addr[16];
-
-	*lo = 0;
-	*hi = 65535;
-	if (n == 0 || n > HOSTNAME_MAX || t[0] == '[')
-		return 0;
-	memcpy(buf, t, n);
-	buf[n] = '\0';
-	colon = strchr(buf, ':');
-	if (colon != NULL && strchr(colon + 1, ':') != NULL)
-		colon = NULL; /* a bare IPv6 address */
-	else if (colon != NULL) {
-		const char *dash = strchr(colon + 1, '-');
-		len = (size_t)(colon - buf);
-		if (dash == NULL) {
-			if (parse_number(colon + 1, 1, 65535, &a) != NULL)
-				return 0;
-			b = a;
-		} else if (parse_number_n(colon + 1, (size_t)(dash - colon - 1),
-		                          1, 65535, &a) != NULL ||
-		           parse_number(dash + 1, 1, 65535, &b) != NULL) {
-			return 0;
-		}
-		*lo = (uint16_t)a;
-		*hi = (uint16_t)b;
-		buf[len] = '\0';
-	}
-	slash = strchr(buf, '/');
-	if (slash != NULL) {
-		if (parse_number(slash + 1, 0, 128, &prefix) != NULL)
-			return 0;
-		buf[slash - buf] = '\0';
-	}
-	v4 = is_ip(buf, AF_INET);
-	if (v4 || is_ip(buf, AF_INET6)) {
-		inet_pton(v4 ? AF_INET : AF_INET6, buf, addr);
-		bits = v4 ? 32 : 128;
-		if (prefix < 0 || prefix > bits)
-			prefix = bits;
-		str_copy(hosts[0], buf, 64);
-		for (i = (int)prefix; i < bits; i++)
-			addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
-		inet_ntop(v4 ? AF_INET : AF_INET6, addr, hosts[1], 64);
-		return prefix == bits ? 1 : 2;
-	}
-	if (slash != NULL)
-		return 0;
-	if (buf[0] == '=') {
-		kind = 1;
-		name++;
-	} else if (buf[0] == '*' && buf[1] == '.') {
-		kind = 2;
-		name += 2;
-	}
-	for (i = 0; name[i]; i++)
-		if ((unsigned char)name[i] >= 0x80)
-			break;
-	if (name[i] != '\0') {
-		if (idn2_to_ascii_8z(name, &ace,
-		                     IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) !=
-		    IDN2_OK)
-			return 0;
-		name = ace;
-	}
-	why = hostname_normalize(name, strlen(name), out);
-	free(ace);
-	if (why != NULL)
-		return 0;
-	if (kind == 1) {
-		str_copy(hosts[0], out, 64 + HOSTNAME_MAX);
-		return 1;
-	}
-	snprintf(hosts[0], 64 + HOSTNAME_MAX, PROBE_LABEL "%s", out);
-	if (kind == 2)
-		return 1;
-	str_copy(hosts[1], out, 64 + HOSTNAME_MAX);
-	return 2;
-}
-
 /* A rule shadowed by earlier ones never decides anything: every host of
  * hosts, at each of its ports, is decided by an earlier line. */
 static void shadowed(struct lint *l, struct entry *e,
-                     char hosts[2][64 + HOSTNAME_MAX], int n, uint16_t lo,
+                     char hosts[2][RULE_HOST_TEXT], int n, uint16_t lo,
                      uint16_t hi)
 {
 	uint16_t ports[4] = {lo, hi, 80, 443};
@@ -610,16 +321,16 @@ static void shadowed(struct lint *l, struct entry *e,
 		    (int)e->tok_len, l->text + e->tok, by, rule);
 }
 
-static void one_host(char hosts[2][64 + HOSTNAME_MAX], const struct shape *s,
+static void one_host(char hosts[2][RULE_HOST_TEXT], const struct rule_shape *s,
                      int *n)
 {
 	*n = 0;
-	if (s->end != END_ANCHORED || s->loose_dot >= 0 || s->lead_loose)
+	if (s->end != SHAPE_END_ANCHORED || s->loose_dot >= 0 || s->lead_loose)
 		return;
-	if (s->start == START_ANCHORED)
-		str_copy(hosts[0], s->host, 64 + HOSTNAME_MAX);
-	else if (s->start == START_SUB)
-		snprintf(hosts[0], 64 + HOSTNAME_MAX, PROBE_LABEL "%s",
+	if (s->start == SHAPE_START_ANCHORED)
+		str_copy(hosts[0], s->host, RULE_HOST_TEXT);
+	else if (s->start == SHAPE_START_SUB)
+		snprintf(hosts[0], RULE_HOST_TEXT, RULE_PROBE_LABEL "%s",
 		         s->host);
 	else
 		return;
@@ -647,9 +358,9 @@ static int glob_in_regex(struct lint *l, struct entry *e, int tilde)
 	const char *p = l->text + e->tok + tilde;
 	size_t n = e->tok_len - (size_t)tilde;
 	char a[RULE_MAX], b[RULE_MAX];
-	struct shape s;
+	struct rule_shape s;
 
-	if (n == 0 || p[0] != '*' || !glob_shape(p, n, &s))
+	if (n == 0 || p[0] != '*' || !rule_shape_glob(p, n, &s))
 		return 0;
 	meant(l, tilde, &s, a, b, sizeof(a));
 	add(l->k, e->line, 0,
@@ -668,10 +379,10 @@ static void regex_in_domain(struct lint *l, struct entry *e)
 	const char *p = l->text + e->tok;
 	size_t n = e->tok_len;
 	char a[RULE_MAX], b[RULE_MAX];
-	struct shape s;
+	struct rule_shape s;
 
 	if (!(p[0] == '^' || p[n - 1] == '$' || memmem(p, n, "\\.", 2)) ||
-	    !regex_shape(p, n, &s))
+	    !rule_shape_regex(p, n, &s))
 		return;
 	meant(l, 1, &s, a, b, sizeof(a));
 	add(l->k, e->line, 0,
@@ -685,8 +396,8 @@ static void lint_regex(struct lint *l, struct entry *e, int tilde)
 {
 	const char *p = l->text + e->tok + tilde;
 	size_t n = e->tok_len - (size_t)tilde;
-	char hosts[2][64 + HOSTNAME_MAX];
-	struct shape s;
+	char hosts[2][RULE_HOST_TEXT];
+	struct rule_shape s;
 	int nh = 0;
 
 	if (l->opt.urls) {
@@ -695,7 +406,7 @@ static void lint_regex(struct lint *l, struct entry *e, int tilde)
 	}
 	if (glob_in_regex(l, e, tilde))
 		return;
-	if (!regex_shape(p, n, &s)) {
+	if (!rule_shape_regex(p, n, &s)) {
 		lint_loose_dots(l, e, p, n, tilde);
 		return;
 	}
@@ -709,12 +420,12 @@ static void lint_glob(struct lint *l, struct entry *e)
 {
 	const char *p = l->text + e->tok;
 	size_t n = e->tok_len;
-	char hosts[2][64 + HOSTNAME_MAX], a[RULE_MAX], b[RULE_MAX];
-	struct shape s;
+	char hosts[2][RULE_HOST_TEXT], a[RULE_MAX], b[RULE_MAX];
+	struct rule_shape s;
 	int nh = 0;
 
 	if ((p[0] == '^' || p[n - 1] == '$' || memmem(p, n, "\\.", 2)) &&
-	    regex_shape(p, n, &s)) {
+	    rule_shape_regex(p, n, &s)) {
 		s.loose_dot = -1;
 		s.lead_loose = 0;
 		meant(l, 0, &s, a, b, sizeof(a));
@@ -726,7 +437,7 @@ static void lint_glob(struct lint *l, struct entry *e)
 		set_fix(e, a, b);
 		return;
 	}
-	if (l->opt.urls || !glob_shape(p, n, &s))
+	if (l->opt.urls || !rule_shape_glob(p, n, &s))
 		return;
 	if (pitfalls(l, e, &s, 0, 1) > 0)
 		return;
@@ -736,7 +447,7 @@ static void lint_glob(struct lint *l, struct entry *e)
 
 static void lint_domain(struct lint *l, struct entry *e)
 {
-	char hosts[2][64 + HOSTNAME_MAX];
+	char hosts[2][RULE_HOST_TEXT];
 	uint16_t lo, hi;
 	int n;
 
@@ -744,7 +455,7 @@ static void lint_domain(struct lint *l, struct entry *e)
 		lint_regex(l, e, 1);
 		return;
 	}
-	n = domain_hosts(l->text + e->tok, e->tok_len, hosts, &lo, &hi);
+	n = rule_domain_hosts(l->text + e->tok, e->tok_len, hosts, &lo, &hi);
 	shadowed(l, e, hosts, n, lo, hi);
 }
 
