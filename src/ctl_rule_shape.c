@@ -52,14 +52,21 @@ static int is_ip(const char *s, int family)
 	return inet_pton(family, s, a) == 1;
 }
 
+static void shape_init(struct rule_shape *s, enum shape_start start,
+                       enum shape_end end)
+{
+	s->start = start;
+	s->end = end;
+	s->loose_dot = -1;
+	s->lead_loose = 0;
+	s->host[0] = '\0';
+}
+
 int rule_shape_regex(const char *p, size_t n, struct rule_shape *s)
 {
 	size_t i = 0, j = n, o = 0;
 
-	s->start = SHAPE_START_LOOSE;
-	s->end = SHAPE_END_LOOSE;
-	s->loose_dot = -1;
-	s->lead_loose = 0;
+	shape_init(s, SHAPE_START_LOOSE, SHAPE_END_LOOSE);
 	if (i < j && p[i] == '^') {
 		s->start = SHAPE_START_ANCHORED;
 		i++;
@@ -113,10 +120,7 @@ int rule_shape_glob(const char *p, size_t n, struct rule_shape *s)
 {
 	size_t i = 0, j = n, o = 0;
 
-	s->start = SHAPE_START_ANCHORED;
-	s->end = SHAPE_END_ANCHORED;
-	s->loose_dot = -1;
-	s->lead_loose = 0;
+	shape_init(s, SHAPE_START_ANCHORED, SHAPE_END_ANCHORED);
 	if (n >= 2 && p[0] == '*' && p[1] == '.') {
 		s->start = SHAPE_START_SUB;
 		i = 2;
