@@ -5,6 +5,7 @@ Every peer listens on 127.0.0.0/8 only. Processes are stopped by PID.
 
 import hashlib
 import os
+import random
 import re
 import signal
 import socket
@@ -16,15 +17,53 @@ BIN = os.path.abspath(os.environ.get("FWPROXY_BIN", os.path.join(REPO, "bin")))
 FWPROXY = os.path.join(BIN, "fwproxy")
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
+
+def _sanitized():
+    try:
+        with open(FWPROXY, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+# The binaries under test are built with AddressSanitizer, whose allocator
+# keeps freed memory in quarantine: no figure about the heap holds there.
+SANITIZED = _sanitized()
+
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
 
 
+_handed_out = set()
+
+
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(host="127.0.0.1"):
-    """A TCP port that is free on host right now."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A TCP port that is free on host right now and is neither handed out
+    before nor in the ephemeral range: a port the kernel picks for port 0
+    can be taken by an outgoing connection before the server binds it."""
+    high = _ephemeral_low()
+    low = max(1024, high - 16000)
+    for _ in range(1000):
+        port = random.randrange(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port in %d-%d" % (low, high - 1))
 
 
 def wait_port(host, port, timeout=10.0, proc=None):

@@ -126,6 +126,47 @@ def test_request_path_under_filter(tmp_path, world):
         assert stopped_cleanly(p) == 0
 
 
+def rss_kib(pid, field="VmRSS"):
+    return int(hostile.proc_status(pid)[field].split()[0])
+
+
+@pytest.mark.skipif(fwtest.SANITIZED, reason="AddressSanitizer keeps freed "
+                    "memory in quarantine")
+def test_idle_connections_give_memory_back_under_filter(tmp_path, world):
+    """Idle keep-alive connections free their buffers, and past 1 MiB the
+    worker hands the free pages back (madvise) under the seccomp filter;
+    the connections then serve again."""
+    p = start(tmp_path, world, directives="MaxClients 400")
+    socks = []
+    try:
+        worker = hostile.worker_pid(p)
+        pad = "".join("X-Pad-%d: %s\r\n" % (i, "p" * 2500) for i in range(4))
+        req = ("GET %s HTTP/1.1\r\nHost: nginx.test\r\n%s\r\n" % (
+            world.nginx_url("/who"), pad)).encode()
+        for _ in range(150):
+            s = fwtest.connect(p.port)
+            s.sendall(req)
+            socks.append((s, fwtest.Reader(s)))
+        for s, rd in socks:
+            assert rd.response().status == 200
+        # The first connections may already be idle: the peak is the
+        # high-water mark.
+        busy = rss_kib(worker, "VmHWM")
+        assert fwtest.wait_for(lambda: rss_kib(worker) < busy - 1024, 5), \
+            "RSS %d KiB with the buffers, %d KiB after 5 s idle" % (
+                busy, rss_kib(worker))
+        print("\nworker RSS: %d KiB with the buffers, %d KiB idle" % (
+            busy, rss_kib(worker)))
+        for s, rd in socks:
+            s.sendall(req)
+            assert rd.response().status == 200
+        assert p.alive() and hostile.children(p.pid) == [worker]
+    finally:
+        for s, _ in socks:
+            s.close()
+        assert stopped_cleanly(p) == 0
+
+
 def test_forbidden_call_kills_worker(tmp_path, world):
     if not os.access(TESTHOOKS, os.X_OK):
         pytest.fail("no %s: build it with make %s" % (TESTHOOKS, TESTHOOKS))
