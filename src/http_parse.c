@@ -706,11 +706,6 @@ enum http_parse http_parse_response(const char *buf, size_t len,
 	return HTTP_PARSE_DONE;
 }
 
-int http_equal_ci(const char *a, const char *b, size_t n)
-{
-	return slice_eq_ci(a, n, b, n);
-}
-
 int http_header_is_hop_by_hop(const struct http_header *headers, size_t n,
                               const struct http_header *h)
 {

@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "hostname.h"
+#include "util.h"
 
 #define HTTP_MAX_HEADERS_CAP 256 /* upper bound for any MaxHeaders setting */
 
@@ -106,17 +106,10 @@ enum http_parse http_parse_response(const char *buf, size_t len,
 int http_header_is_hop_by_hop(const struct http_header *headers, size_t n,
                               const struct http_header *h);
 
-/* 1 when the n bytes at a and b are equal, ignoring ASCII case. */
-int http_equal_ci(const char *a, const char *b, size_t n);
-
-/* 1 when the header's name equals lit, ignoring ASCII case. Inline so that
- * the length of a literal is known when compiling: most names differ in
- * length and cost one comparison. */
+/* 1 when the header's name equals lit, ignoring ASCII case. */
 static inline int http_header_is(const struct http_header *h, const char *lit)
 {
-	size_t n = strlen(lit);
-
-	return h->name.n == n && http_equal_ci(h->name.p, lit, n);
+	return ascii_eq_n(h->name.p, h->name.n, lit);
 }
 
 /* Streaming tracker of a chunked body: finds where it ends without

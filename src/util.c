@@ -120,8 +120,3 @@ int ascii_casecmp_n(const char *a, const char *b, size_t n)
 	}
 	return 0;
 }
-
-int ascii_eq_n(const char *s, size_t n, const char *lit)
-{
-	return strlen(lit) == n && ascii_casecmp_n(s, lit, n) == 0;
-}

@@ -4,6 +4,7 @@
 #define FWPROXY_UTIL_H
 
 #include <stddef.h>
+#include <string.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -34,7 +35,12 @@ size_t str_uint(char *out, unsigned long long v);
 /* ASCII-only helpers, independent of the locale. */
 int ascii_lower(int c);
 int ascii_casecmp_n(const char *a, const char *b, size_t n);
-/* 1 when the n bytes at s equal the NUL-terminated lit, ignoring ASCII case. */
-int ascii_eq_n(const char *s, size_t n, const char *lit);
+/* 1 when the n bytes at s equal the NUL-terminated lit, ignoring ASCII case.
+ * Inline so that a literal's length is known when compiling: most
+ * comparisons end at the length. */
+static inline int ascii_eq_n(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && ascii_casecmp_n(s, lit, n) == 0;
+}
 
 #endif
