@@ -80,10 +80,8 @@ static int64_t batch_now_ms;
 
 int event_loop_once(struct event_loop *loop, int timeout_ms)
 {
-	int n;
+	int n = epoll_wait(loop->epfd, loop->ready, EVENT_BATCH, timeout_ms);
 
-	batch_now_ms = 0;
-	n = epoll_wait(loop->epfd, loop->ready, EVENT_BATCH, timeout_ms);
 	batch_now_ms = 0;
 	if (n == -1)
 		return errno == EINTR ? 0 : -1;
