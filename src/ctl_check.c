@@ -194,6 +194,18 @@ static void advice(char *out, size_t size, const struct rule_shape *s,
 		snprintf(out, size, "write \"%s\"", a);
 }
 
+/* Warns "PITFALL: "RULE" also admits|blocks "TRICK"; TIP" when the rule
+ * alone matches trick, a host its author did not mean. 1 when it warned. */
+static int probe(struct lint *l, const struct entry *e, const char *pitfall,
+                 const char *trick, const char *tip)
+{
+	if (!alone_matches(l, e, trick))
+		return 0;
+	add(l->k, e->line, 0, "%s: \"%.*s\" also %s \"%s\"; %s", pitfall,
+	    (int)e->tok_len, l->text + e->tok, verb(l), trick, tip);
+	return 1;
+}
+
 /* Warns about one rule that names one host; returns the number of
  * warnings. Probes the rule alone with hosts its author did not mean. */
 static int pitfalls(struct lint *l, struct entry *e, const struct rule_shape *s,
@@ -201,8 +213,7 @@ static int pitfalls(struct lint *l, struct entry *e, const struct rule_shape *s,
 {
 	char trick[HOSTNAME_MAX * 2 + 32], a[RULE_MAX], b[RULE_MAX];
 	char tip[RULE_MAX * 3];
-	int tok_len = (int)e->tok_len, warned = 0;
-	const char *tok = l->text + e->tok;
+	int warned = 0;
 
 	meant(l, tilde, s, a, b, sizeof(a));
 	advice(tip, sizeof(tip), s, a, b);
@@ -212,36 +223,18 @@ static int pitfalls(struct lint *l, struct entry *e, const struct rule_shape *s,
 		else
 			snprintf(trick, sizeof(trick), "%.*sx%s", s->loose_dot,
 			         s->host, s->host + s->loose_dot + 1);
-		if (alone_matches(l, e, trick)) {
-			add(l->k, e->line, 0,
-			    "unescaped \".\" matches any character: \"%.*s\" "
-			    "also %s \"%s\"; %s",
-			    tok_len, tok, verb(l), trick, tip);
-			warned++;
-		}
+		warned += probe(l, e, "unescaped \".\" matches any character",
+		                trick, tip);
 	}
 	if (s->start == SHAPE_START_LOOSE) {
 		snprintf(trick, sizeof(trick), TRICK_PREFIX "%s", s->host);
-		if (alone_matches(l, e, trick)) {
-			add(l->k, e->line, 0,
-			    "not anchored at the start: \"%.*s\" also %s "
-			    "\"%s\"; "
-			    "%s",
-			    tok_len, tok, verb(l), trick, tip);
-			warned++;
-		}
+		warned += probe(l, e, "not anchored at the start", trick, tip);
 	}
 	if (s->end == SHAPE_END_LOOSE) {
 		snprintf(trick, sizeof(trick), "%s%s" TRICK_SUFFIX,
 		         s->start == SHAPE_START_SUB ? RULE_PROBE_LABEL : "",
 		         s->host);
-		if (alone_matches(l, e, trick)) {
-			add(l->k, e->line, 0,
-			    "not anchored at the end: \"%.*s\" also %s \"%s\"; "
-			    "%s",
-			    tok_len, tok, verb(l), trick, tip);
-			warned++;
-		}
+		warned += probe(l, e, "not anchored at the end", trick, tip);
 	}
 	if (warned)
 		set_fix(e, a, b);
