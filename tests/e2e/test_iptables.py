@@ -21,6 +21,12 @@ def own_rules(env):
     return out
 
 
+def rule_args(rule):
+    """The iptables arguments of a line of iptables -S, without its "-A":
+    ["INPUT", "-s", ...], the comment unquoted (it holds no space)."""
+    return rule.replace('"', "").split()[1:]
+
+
 def ctl(env, *args, **kw):
     return env.ctl("--firewall", "iptables", *args, **kw)
 
@@ -59,7 +65,7 @@ def test_rule_admits_only_its_own_vm(ipt_env):
     """With social's rule gone, work's rule does not let vm2 in (another
     interface, another address); update puts back only the missing rule."""
     rules = own_rules(ipt_env)
-    spec = rules["social"].replace('"', "").split()[1:]
+    spec = rule_args(rules["social"])
     ipt_env.ex("fw", "iptables", "-w", "-D", *spec)
     assert ipt_env.fetch("vm2", "http://social.test/", timeout=2) == 0
     assert ipt_env.fetch("vm1", "http://work.test/") == 200
@@ -87,7 +93,7 @@ def test_changed_rule_is_replaced_not_doubled(ipt_env):
     """A rule for the right VM with the wrong port is an old one: update
     swaps it for the right one."""
     rules = own_rules(ipt_env)
-    spec = rules["work"].replace('"', "").split()[1:]
+    spec = rule_args(rules["work"])
     ipt_env.ex("fw", "iptables", "-w", "-D", *spec)
     stale = [w if w != "8100" else "8101" for w in spec]
     ipt_env.ex("fw", "iptables", "-w", "-I", stale[0], "1", *stale[1:])
