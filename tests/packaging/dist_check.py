@@ -25,6 +25,10 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+import fwtest  # noqa: E402  (free_port: outside the ephemeral range)
+
 SUITE = "bookworm"
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 TOKEN = "fwproxy-dist-check-7f3a9c"
@@ -114,12 +118,6 @@ def in_root(root, argv):
 def run_in_root(root, argv, **kw):
     return subprocess.run(in_root(root, argv), capture_output=True,
                           text=True, timeout=60, **kw)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Origin(http.server.BaseHTTPRequestHandler):
@@ -242,7 +240,7 @@ def main():
     origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
     threading.Thread(target=origin.serve_forever, daemon=True).start()
     origin_port = origin.server_address[1]
-    proxy_port = free_port()
+    proxy_port = fwtest.free_port()
     with open(os.path.join(root, "etc/check.rules"), "w") as f:
         f.write("^127\\.0\\.0\\.1$\n")
     with open(os.path.join(root, "etc/check.conf"), "w") as f:
