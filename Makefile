@@ -22,44 +22,86 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -fno-strict-aliasing
-CPPFLAGS += -D_GNU_SOURCE -DFWPROXY_VERSION='"$(VERSION)"' -Isrc $(PKG_CFLAGS) \
-            -MMD -MP
+CPPFLAGS += -D_GNU_SOURCE -DFWPROXY_VERSION='"$(VERSION)"' -Isrc/common \
+            $(PKG_CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS)
 
-MAINS    := src/fwproxy.c src/fwproxyctl.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
-LIB      := $(BUILD)/libfwproxy.a
+# One library from src/common, one program from each program folder. A
+# program's objects see its own folder and src/common, never the other
+# program's.
+COMMON_LIB := $(BUILD)/libfwproxy-common.a
+COMMON_OBJS := $(patsubst src/common/%.c,$(BUILD)/common/%.o,\
+                 $(wildcard src/common/*.c))
+define program_objs
+$(patsubst src/$(1)/%.c,$(BUILD)/$(1)/%.o,\
+  $(filter-out src/$(1)/main.c,$(wildcard src/$(1)/*.c)))
+endef
+DAEMON_LIB := $(BUILD)/libfwproxy-daemon.a
+CTL_LIB    := $(BUILD)/libfwproxy-ctl.a
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+SOURCES   := $(wildcard src/*/*.c src/*/*.h tests/unit/*.h tests/unit/*/*.c)
 
 .PHONY: all check test unit integration check-asan fuzz fuzz-replay bench install \
         uninstall clean format check-format
 
 all: $(BIN)/fwproxy $(BIN)/fwproxyctl
 
-$(BUILD)/%.o: src/%.c | $(BUILD)
+$(BUILD)/common/%.o: src/common/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJS)
+$(BUILD)/fwproxy/%.o: src/fwproxy/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/fwproxy $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/fwproxyctl/%.o: src/fwproxyctl/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/fwproxyctl $(CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(COMMON_OBJS)
+$(DAEMON_LIB): $(call program_objs,fwproxy)
+$(CTL_LIB): $(call program_objs,fwproxyctl)
+$(COMMON_LIB) $(DAEMON_LIB) $(CTL_LIB):
 	rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/%: $(BUILD)/%.o $(LIB) | $(BIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+$(BIN)/fwproxy: $(BUILD)/fwproxy/main.o $(DAEMON_LIB) $(COMMON_LIB) | $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/fwproxyctl: $(BUILD)/fwproxyctl/main.o $(CTL_LIB) $(COMMON_LIB) | $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The daemon with test hooks (SIGUSR2 makes a forbidden call), for the
 # sandbox tests only; never installed.
-$(BUILD)/fwproxy-testhooks.o: src/fwproxy.c | $(BUILD)
-	$(CC) $(CPPFLAGS) -DFWPROXY_TEST_HOOKS $(CFLAGS) -c -o $@ $<
+$(BUILD)/fwproxy/main-testhooks.o: src/fwproxy/main.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/fwproxy -DFWPROXY_TEST_HOOKS $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+$(BIN)/fwproxy-testhooks: $(BUILD)/fwproxy/main-testhooks.o $(DAEMON_LIB) \
+		$(COMMON_LIB) | $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD) $(BIN) $(BUILD)/tests:
+# Unit tests mirror src/: tests/unit/DIR/test_X.c sees src/DIR and
+# src/common, and links that folder's library.
+$(BUILD)/tests/common/%: tests/unit/common/%.c $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/fwproxy/%: tests/unit/fwproxy/%.c $(DAEMON_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/fwproxy -Itests/unit $(CFLAGS) $(LDFLAGS) \
+		-o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/fwproxyctl/%: tests/unit/fwproxyctl/%.c $(CTL_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/fwproxyctl -Itests/unit $(CFLAGS) $(LDFLAGS) \
+		-o $@ $^ $(LDLIBS)
+
+$(BIN):
 	mkdir -p $@
 
 unit: $(UNIT_BINS) fuzz-replay
@@ -68,9 +110,9 @@ unit: $(UNIT_BINS) fuzz-replay
 # Replays every committed fuzz corpus once through its target, built as a
 # plain program (fuzz/replay.c supplies main()).
 FUZZ_REPLAY_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-replay/%)
-$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $(LIB)
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 fuzz-replay: $(FUZZ_REPLAY_BINS)
 	@set -e; for t in $(FUZZ_REPLAY_BINS); do \
@@ -105,22 +147,22 @@ fuzz:
 	@set -e; for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
 		clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-			-o build-fuzz/$$n $$f build-fuzz/libfwproxy.a $(LDLIBS); \
+			-o build-fuzz/$$n $$f build-fuzz/libfwproxy-common.a $(LDLIBS); \
 		mkdir -p build-fuzz/corpus-$$n; \
 		./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
 			build-fuzz/corpus-$$n fuzz/corpus/$${n#fuzz_}; \
 	done
 
-lib-fuzz: $(LIB)
+lib-fuzz: $(COMMON_LIB)
 
 bench: all
 	bench/run
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i $(SOURCES)
 
 check-format:
-	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run --Werror $(SOURCES)
 
 clean:
 	rm -rf build build-asan build-fuzz bin bin-asan
@@ -128,4 +170,4 @@ clean:
 # install, uninstall, dist, dist-check
 -include $(wildcard mk/*.mk)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/*/*.d)

@@ -147,7 +147,7 @@ def man_text(page):
 def directive_table():
     """(name, handler, field, lo, hi) for every directive, from the
     source."""
-    with open(os.path.join(TOP, "src/config_directives.c")) as f:
+    with open(os.path.join(TOP, "src/common/config_directives.c")) as f:
         src = f.read()
     consts = dict(re.findall(r"(?m)^#define (\w+)\s+(\d+)$", src))
     table = src[src.index("DIRECTIVES[] = {"):]
@@ -160,7 +160,7 @@ def directive_table():
 
 def defaults():
     """field -> default from config_new()."""
-    with open(os.path.join(TOP, "src/config.c")) as f:
+    with open(os.path.join(TOP, "src/common/config.c")) as f:
         src = f.read()
     body = src[src.index("static struct config *config_new"):]
     body = body[:body.index("\n}\n")]

@@ -1,4 +1,4 @@
-#include "ctl_denied.h"
+#include "denied.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "ctl_test.h"
+#include "test.h"
 #include "html.h"
 #include "util.h"
 

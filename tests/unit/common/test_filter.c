@@ -500,7 +500,7 @@ int main(void)
 {
 	const char *slash = strrchr(__FILE__, '/');
 
-	snprintf(data_dir, sizeof(data_dir), "%.*s/data/filter",
+	snprintf(data_dir, sizeof(data_dir), "%.*s/../data/filter",
 	         slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
 	test_classic_file();
 	test_default_deny();

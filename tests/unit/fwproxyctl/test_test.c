@@ -1,7 +1,7 @@
 /* fwproxyctl test: the request a URL or HOST[:PORT] stands for. */
 #include <string.h>
 
-#include "ctl_test.h"
+#include "test.h"
 #include "tap.h"
 
 static void target(const char *arg, const char *host, int port, int connect,

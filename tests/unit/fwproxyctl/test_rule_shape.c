@@ -2,7 +2,7 @@
  * its anchors, unescaped dots, and the hosts standing for a domain rule. */
 #include <string.h>
 
-#include "ctl_rule_shape.h"
+#include "rule_shape.h"
 #include "tap.h"
 
 static int regex(const char *p, struct rule_shape *s)

@@ -1,4 +1,4 @@
-#include "ctl_check.h"
+#include "check.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_rule_shape.h"
+#include "rule_shape.h"
 #include "hostname.h"
 #include "util.h"
 

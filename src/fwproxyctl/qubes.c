@@ -1,4 +1,4 @@
-#include "ctl_qubes.h"
+#include "qubes.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_exec.h"
-#include "ctl_firewall.h"
+#include "exec.h"
+#include "firewall.h"
 #include "util.h"
 
 #define OWN_CHAIN_SPEC                                                         \

@@ -1,4 +1,4 @@
-#include "ctl_rulesdir.h"
+#include "rulesdir.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl_denied.h"
+#include "denied.h"
 #include "tap.h"
 
 static time_t local(int year, int mon, int day, int h, int m, int s)

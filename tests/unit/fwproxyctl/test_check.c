@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_check.h"
+#include "check.h"
 #include "util.h"
 #include "tap.h"
 

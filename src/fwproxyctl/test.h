@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "config.h"
-#include "ctl_instance.h"
+#include "instance.h"
 #include "filter.h"
 #include "hostname.h"
 

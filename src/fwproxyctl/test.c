@@ -1,11 +1,11 @@
-#include "ctl_test.h"
+#include "test.h"
 
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "ctl_denied.h"
+#include "denied.h"
 #include "util.h"
 
 static void report_errors(void *ctx, const char *file, int line, int is_error,

@@ -1,8 +1,8 @@
 /* The firewall rules fwproxyctl owns: one accept rule per running proxy,
  * admitting exactly that VM's address on its interface to the proxy port,
  * tagged with the comment "fwproxy:NAME" so that exactly these rules are
- * found and removed again. Backends: nftables (ctl_firewall_nft.c),
- * iptables (ctl_firewall_ipt.c), none. */
+ * found and removed again. Backends: nftables (firewall_nft.c),
+ * iptables (firewall_ipt.c), none. */
 #ifndef FWPROXY_CTL_FIREWALL_H
 #define FWPROXY_CTL_FIREWALL_H
 

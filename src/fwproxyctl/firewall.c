@@ -1,4 +1,4 @@
-#include "ctl_firewall.h"
+#include "firewall.h"
 
 #include <stdlib.h>
 #include <string.h>

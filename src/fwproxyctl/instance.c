@@ -1,4 +1,4 @@
-#include "ctl_instance.h"
+#include "instance.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ctl_exec.h"
-#include "ctl_proc.h"
-#include "ctl_template.h"
+#include "exec.h"
+#include "proc.h"
+#include "template.h"
 #include "util.h"
 
 #define FILE_MAX        (16 << 20)

@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "ctl_firewall.h"
-#include "ctl_rulesdir.h"
-#include "ctl_vms.h"
+#include "firewall.h"
+#include "rulesdir.h"
+#include "vms.h"
 
 #define CTL_DEFAULT_PORT 8100
 

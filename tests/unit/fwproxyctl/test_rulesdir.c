@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ctl_rulesdir.h"
+#include "rulesdir.h"
 #include "tap.h"
 
 static const char *kind(const char *file, char *name, char *ip)

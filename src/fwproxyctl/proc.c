@@ -1,4 +1,4 @@
-#include "ctl_proc.h"
+#include "proc.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "ctl_exec.h"
+#include "exec.h"
 
 #include <errno.h>
 #include <fcntl.h>

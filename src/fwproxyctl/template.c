@@ -1,4 +1,4 @@
-#include "ctl_template.h"
+#include "template.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_template.h"
+#include "template.h"
 #include "tap.h"
 
 static const struct ctl_template_vars vars = {

@@ -1,4 +1,4 @@
-#include "ctl_vms.h"
+#include "vms.h"
 
 #include <errno.h>
 #include <ifaddrs.h>

@@ -10,15 +10,15 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "ctl_check.h"
-#include "ctl_denied.h"
-#include "ctl_firewall.h"
-#include "ctl_instance.h"
-#include "ctl_qubes.h"
-#include "ctl_rulesdir.h"
-#include "ctl_template.h"
-#include "ctl_test.h"
-#include "ctl_vms.h"
+#include "check.h"
+#include "denied.h"
+#include "firewall.h"
+#include "instance.h"
+#include "qubes.h"
+#include "rulesdir.h"
+#include "template.h"
+#include "test.h"
+#include "vms.h"
 #include "util.h"
 
 #ifndef FWPROXY_VERSION

@@ -1,4 +1,4 @@
-#include "ctl_rule_shape.h"
+#include "rule_shape.h"
 
 #include <arpa/inet.h>
 #include <idn2.h>

@@ -3,10 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl_firewall.h"
-#include "ctl_proc.h"
-#include "ctl_qubes.h"
-#include "ctl_vms.h"
+#include "firewall.h"
+#include "proc.h"
+#include "qubes.h"
+#include "vms.h"
 #include "tap.h"
 
 static void test_routes(void)
