@@ -120,8 +120,9 @@ pid_t ctl_instance_pid(const struct ctl *c, const char *name)
 
 /* The proxy reads a copy of the rules in the run directory; its pages,
  * log lines and errors should name the file the user edits. Appends
- * FilterSource to the rendered config, unless the path cannot be quoted
- * (then the copy is named). Takes ownership of config. */
+ * FilterSource to the rendered config, unless there is no source (a
+ * stand-in VM) or the path cannot be quoted (then the copy is named).
+ * Takes ownership of config. */
 static char *name_rules_source(char *config, const char *source)
 {
 	static const char LINE[] = "\n# The rules file the copy above was made "
@@ -131,6 +132,8 @@ static char *name_rules_source(char *config, const char *source)
 	const char *p;
 	char *out;
 
+	if (source == NULL || *source == '\0')
+		return config;
 	for (p = source; *p != '\0'; p++)
 		if (*p == '"' || (unsigned char)*p < 0x20 || *p == 0x7f)
 			return config;

@@ -327,13 +327,14 @@ static int setup_rules(struct ctl *c, int quiet)
 	return load_template(c);
 }
 
-/* A stand-in VM for rendering the template when no real one fits. */
-static void stand_in(struct ctl_vm_rules *vm)
+/* A stand-in VM for rendering the template when no real one fits; path
+ * is its rules file, NULL when there is none. */
+static void stand_in(struct ctl_vm_rules *vm, const char *path)
 {
 	memset(vm, 0, sizeof(*vm));
 	str_copy(vm->name, "check", sizeof(vm->name));
 	str_copy(vm->ip_text, "192.0.2.1", sizeof(vm->ip_text));
-	vm->path = (char *)"";
+	vm->path = (char *)path;
 }
 
 /* check [NAME|FILE] [--fix] [--type bre|ere|fnmatch|domain] */
@@ -382,7 +383,7 @@ static int cmd_check(struct ctl *c, int argc, char **argv)
 	if (target != NULL && (strchr(target, '/') != NULL || !have_rd ||
 	                       !ctl_rulesdir_valid_name(target) ||
 	                       ctl_rulesdir_find(c->rd, target) == NULL)) {
-		stand_in(&file);
+		stand_in(&file, target);
 		return check_one(c, &file, target, fix,
 		                 has_type ? &type : NULL);
 	}
@@ -395,7 +396,7 @@ static int cmd_check(struct ctl *c, int argc, char **argv)
 	if (c->rd->count > 0) {
 		cfg = ctl_test_vm_config(c, &c->rd->vms[0], stdout, 1);
 	} else {
-		stand_in(&file);
+		stand_in(&file, NULL);
 		cfg = ctl_test_vm_config(c, &file, stdout, 1);
 	}
 	bad = cfg == NULL;

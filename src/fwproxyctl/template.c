@@ -49,18 +49,32 @@ char *ctl_template_render(const char *tmpl, const struct ctl_template_vars *v,
 {
 	struct out o = {NULL, 0, 0};
 	const char *p = tmpl;
-	int line = 1;
+	int line = 1, in_quote = 0;
 
 	out_add(&o, "", 0);
 	while (*p) {
-		size_t plain = strcspn(p, "{}\n");
+		/* Quotes and comments are tracked as the config parser
+		 * reads them: a comment is copied as it is. */
+		size_t n = strcspn(p, in_quote ? "{}\n\"\\" : "{}\n\"#");
 		const char *close, *value;
 
-		out_add(&o, p, plain);
-		p += plain;
-		if (*p == '\n') {
+		out_add(&o, p, n);
+		p += n;
+		if (*p == '#' || *p == '\\') {
+			/* A comment to the end of the line, or in quotes an
+			 * escape: \" and \\ do not end the string. */
+			n = *p == '#'                     ? strcspn(p, "\n")
+			    : p[1] == '"' || p[1] == '\\' ? 2
+			                                  : 1;
+			out_add(&o, p, n);
+			p += n;
+		} else if (*p == '"') {
+			in_quote = !in_quote;
+			out_add(&o, p++, 1);
+		} else if (*p == '\n') {
 			out_add(&o, p++, 1);
 			line++;
+			in_quote = 0;
 		} else if (p[0] == '{' && p[1] == '{') {
 			out_add(&o, "{", 1);
 			p += 2;
@@ -73,7 +87,7 @@ char *ctl_template_render(const char *tmpl, const struct ctl_template_vars *v,
 			         line);
 			goto fail;
 		} else if (*p == '{') {
-			size_t n = strcspn(p + 1, "{}\n");
+			n = strcspn(p + 1, "{}\n");
 			close = p + 1 + n;
 			if (*close != '}') {
 				snprintf(

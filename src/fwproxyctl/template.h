@@ -1,6 +1,7 @@
 /* The per-VM config template, in Python str.format style: {port} {vm_ip}
  * {bind_ip} {log_file} {pid_file} {rules_file} {name} {iface} {run_dir},
- * and {{ }} for literal braces. */
+ * and {{ }} for literal braces. Comments are left alone, as tinyproxy
+ * leaves them. */
 #ifndef FWPROXY_CTL_TEMPLATE_H
 #define FWPROXY_CTL_TEMPLATE_H
 
@@ -18,8 +19,11 @@ struct ctl_template_vars {
 	const char *run_dir;
 };
 
-/* Renders tmpl. Returns the text (the caller frees it) or NULL with a
- * message in err, e.g. "line 3: unknown placeholder {foo}". */
+/* Renders tmpl: placeholders are filled in everywhere but in comments
+ * (from a '#' outside a quoted string to the end of the line, as the
+ * config parser reads them), which are copied unchanged. Returns the text
+ * (the caller frees it) or NULL with a message in err, e.g. "line 3:
+ * unknown placeholder {foo}". */
 char *ctl_template_render(const char *tmpl, const struct ctl_template_vars *v,
                           char *err, size_t errlen);
 

@@ -48,7 +48,7 @@ static void test_render(void)
 	is_str(render(""), "", "empty template");
 	is_str(render("no newline at end"), "no newline at end",
 	       "text without placeholders");
-	is_str(render("Port {port}\n# {bogus}\n"),
+	is_str(render("Port {port}\nAllow {bogus}\n"),
 	       "ERROR line 2: unknown placeholder {bogus}",
 	       "unknown placeholder named with its line");
 	is_str(render("{}"), "ERROR line 1: unknown placeholder {}",
@@ -61,6 +61,36 @@ static void test_render(void)
 	       "single closing brace");
 	is_str(render("{Port}"), "ERROR line 1: unknown placeholder {Port}",
 	       "placeholders are case-sensitive");
+}
+
+/* Comments are the config parser's: a '#' outside quotes to the end of
+ * the line. They are copied as they are, braces and all. */
+static void test_comments(void)
+{
+	is_str(render("# {bogus} {{ } {\nPort {port}\n"),
+	       "# {bogus} {{ } {\nPort 8100\n", "a comment line is left alone");
+	is_str(render("  \t# {port}\n"), "  \t# {port}\n",
+	       "an indented comment is left alone");
+	is_str(render("Port {port} # was {port}, see {docs}\n"),
+	       "Port 8100 # was {port}, see {docs}\n",
+	       "a comment after a value is left alone");
+	is_str(render("Port {port}#{x}\nListen {bind_ip}\n"),
+	       "Port 8100#{x}\nListen 10.137.0.1\n",
+	       "a comment ends at its line");
+	is_str(render("ViaProxyName \"a#{name}\"\n"),
+	       "ViaProxyName \"a#work\"\n",
+	       "a '#' in quotes starts no comment");
+	is_str(render("AddHeader \"X\" \"\\\"#{name}\"\n"),
+	       "AddHeader \"X\" \"\\\"#work\"\n",
+	       "an escaped quote does not end the string");
+	is_str(render("AddHeader \"X\" \"\\\\\"#{name}\n"),
+	       "AddHeader \"X\" \"\\\\\"#{name}\n",
+	       "an escaped backslash does: the rest is a comment");
+	is_str(render("Filter \"unclosed\n# {x}\n"),
+	       "Filter \"unclosed\n# {x}\n",
+	       "an open quote ends with its line");
+	is_str(render("#\n"), "#\n", "a bare '#'");
+	is_str(render("# {"), "# {", "a comment at the end without newline");
 }
 
 static void test_classic(void)
@@ -134,6 +164,7 @@ static void test_builtin(void)
 int main(void)
 {
 	test_render();
+	test_comments();
 	test_classic();
 	test_builtin();
 	return done();
