@@ -19,12 +19,18 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lists  # noqa: E402
+
 ORIGIN_PORT = 8080
 ORIGIN_HOST = "origin.example.com"
 REFUSED_HOST = "refused.example.org"
 PORTS = {"fwproxy": 8101, "tinyproxy": 8102, "privoxy": 8103, "squid": 8104}
 PEERS = ["tinyproxy", "privoxy", "squid"]
 SUBJECTS = ["direct", "fwproxy"] + PEERS
+# fwproxy-only sections: rule scaling, idle connections, list directives.
+EXTRA = ["rules", "idle", "lists"]
 NOFILE = 200000
 ONE_K = 1024
 BIG = 100 * 1024 * 1024
@@ -269,11 +275,12 @@ class Bench:
         self.results = []
         self.notes = []
         self.fwproxy = args.fwproxy or os.path.join(args.root, "bin", "fwproxy")
-        only = args.only.split(",") if args.only else SUBJECTS + ["rules", "idle"]
+        only = args.only.split(",") if args.only else SUBJECTS + EXTRA
         self.only = set(only)
         if "fwproxy" in self.only and not os.access(self.fwproxy, os.X_OK):
             self.note("fwproxy skipped: %s not found (make bin/fwproxy)" % self.fwproxy)
             self.only.discard("fwproxy")
+            self.only.discard("lists")
 
     def note(self, msg):
         self.notes.append(msg)
@@ -654,6 +661,9 @@ class Bench:
                     self.run_rules()
                 except RuntimeError as e:
                     self.note("rule scaling failed: %s" % e)
+            if "lists" in self.only:
+                log("fwproxy -t with 100k and 200k lines of each list directive")
+                lists.run(self)
         finally:
             self.procs.stop_all()
         return self.report()
@@ -757,7 +767,7 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 2 s per figure, 10 and 1k rules, 1,000 idle connections")
     ap.add_argument("--only", help="comma list of: direct,fwproxy,tinyproxy,privoxy,squid,"
-                    "idle,rules (default all)")
+                    "idle,rules,lists (default all)")
     ap.add_argument("--duration", type=int, help="seconds per wrk figure")
     ap.add_argument("--rules", help="comma list of rule counts")
     ap.add_argument("--idle", type=int, help="number of idle keep-alive connections")
@@ -770,8 +780,6 @@ def main():
     ap.add_argument("--no-install", action="store_true", help="(handled by bench/run)")
     ap.add_argument("--root", default=os.path.dirname(HERE), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    sys.dont_write_bytecode = True
-    sys.path.insert(0, HERE)
     return Bench(args).run()
 
 

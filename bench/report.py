@@ -63,6 +63,9 @@ def section_table(results, section):
         if r["figure"] not in figures:
             figures.append(r["figure"])
     rules = section.startswith("Rule scaling")
+    lists = section.startswith("Configuration parsing")
+    if lists:
+        return lists_table(rows)
     header = ["figure", "subject", "value", "x direct", "x best peer"]
     if rules:
         header.append("x fewest rules")
@@ -89,6 +92,19 @@ def section_table(results, section):
                 cells.append(ratio(r["value"], first[0]["value"]) if first else "")
             out.append(cells)
     return table(header, out)
+
+
+def lists_table(rows):
+    """Per directive: the time for each count and its ratio to the
+    smallest count's, about the count ratio when parsing is linear."""
+    out = []
+    first = {}
+    for r in rows:
+        directive = r["figure"].split(":")[0]
+        base = first.setdefault(directive, r["value"])
+        out.append([r["figure"], r["subject"], fmt(r["value"], r["unit"]),
+                    ratio(r["value"], base)])
+    return table(["figure", "subject", "value", "x fewest lines"], out)
 
 
 def targets(results):

@@ -193,6 +193,7 @@ struct config *config_load_buffer(const char *name, const char *text,
 	p.file = name;
 	p.report = report;
 	p.ctx = ctx;
+	config_parse_init_tails(&p);
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl != NULL ? (size_t)(nl - text) : len;

@@ -111,6 +111,16 @@ static int has_control(const char *s)
 	return 0;
 }
 
+/* Room for one more element in an array of n: the capacity doubles, so
+ * that a list of N lines costs O(N) copies in all. */
+static void *grow(void *v, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap > 0 ? *cap * 2 : 8;
+	return xrealloc(v, (size_t)*cap * size);
+}
+
 static void replace(char **slot, const char *value)
 {
 	free(*slot);
@@ -206,7 +216,7 @@ static void set_log_level(struct config_parse *p, const struct directive *d,
 static void add_error_file(struct config_parse *p, const struct directive *d,
                            char **argv, int argc)
 {
-	struct error_file *e, **tail;
+	struct error_file *e;
 	long long status;
 
 	(void)d;
@@ -220,9 +230,8 @@ static void add_error_file(struct config_parse *p, const struct directive *d,
 	e = xcalloc(1, sizeof(*e));
 	e->status = (int)status;
 	e->path = xstrdup(argv[1]);
-	for (tail = &p->cfg->error_files; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = e;
+	*p->error_files_tail = e;
+	p->error_files_tail = &e->next;
 }
 
 static int get_host(struct config_parse *p, const char *s, size_t n,
@@ -326,8 +335,8 @@ static void add_connect_port(struct config_parse *p, const struct directive *d,
 	if (get_port(p, argv[0], &port) == -1)
 		return;
 	cfg->connect_ports =
-	    xrealloc(cfg->connect_ports, ((size_t)cfg->n_connect_ports + 1) *
-	                                     sizeof(*cfg->connect_ports));
+	    grow(cfg->connect_ports, cfg->n_connect_ports,
+	         &p->connect_ports_cap, sizeof(*cfg->connect_ports));
 	cfg->connect_ports[cfg->n_connect_ports++] = port;
 }
 
@@ -344,7 +353,7 @@ static int looks_like_host_name(const char *s)
 static void add_acl(struct config_parse *p, const struct directive *d,
                     char **argv, int argc)
 {
-	struct acl_rule *r, **tail;
+	struct acl_rule *r;
 	struct cidr net;
 	const char *why;
 
@@ -363,9 +372,8 @@ static void add_acl(struct config_parse *p, const struct directive *d,
 	r = xcalloc(1, sizeof(*r));
 	r->allow = (int)d->lo;
 	r->net = net;
-	for (tail = &p->cfg->acl; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = r;
+	*p->acl_tail = r;
+	p->acl_tail = &r->next;
 }
 
 static void add_allow_destination(struct config_parse *p,
@@ -383,9 +391,9 @@ static void add_allow_destination(struct config_parse *p,
 		config_diag(p, 1, "\"%s\" %s", argv[0], why);
 		return;
 	}
-	cfg->allow_destinations = xrealloc(
-	    cfg->allow_destinations, ((size_t)cfg->n_allow_destinations + 1) *
-	                                 sizeof(*cfg->allow_destinations));
+	cfg->allow_destinations =
+	    grow(cfg->allow_destinations, cfg->n_allow_destinations,
+	         &p->allow_destinations_cap, sizeof(*cfg->allow_destinations));
 	cfg->allow_destinations[cfg->n_allow_destinations++] = net;
 }
 
@@ -443,9 +451,8 @@ static void add_dns_server(struct config_parse *p, const struct directive *d,
 		            argv[0]);
 		return;
 	}
-	cfg->dns_servers =
-	    xrealloc(cfg->dns_servers, ((size_t)cfg->n_dns_servers + 1) *
-	                                   sizeof(*cfg->dns_servers));
+	cfg->dns_servers = grow(cfg->dns_servers, cfg->n_dns_servers,
+	                        &p->dns_servers_cap, sizeof(*cfg->dns_servers));
 	cfg->dns_servers[cfg->n_dns_servers++] = xstrdup(argv[0]);
 }
 
@@ -481,7 +488,7 @@ static int framing_header(const char *name)
 static void add_header(struct config_parse *p, const struct directive *d,
                        char **argv, int argc)
 {
-	struct header_line *h, **tail;
+	struct header_line *h;
 
 	(void)d;
 	(void)argc;
@@ -501,15 +508,14 @@ static void add_header(struct config_parse *p, const struct directive *d,
 	h = xcalloc(1, sizeof(*h));
 	h->name = xstrdup(argv[0]);
 	h->value = xstrdup(argv[1]);
-	for (tail = &p->cfg->add_headers; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = h;
+	*p->add_headers_tail = h;
+	p->add_headers_tail = &h->next;
 }
 
 static void add_anonymous(struct config_parse *p, const struct directive *d,
                           char **argv, int argc)
 {
-	struct string_list *s, **tail;
+	struct string_list *s;
 
 	(void)d;
 	(void)argc;
@@ -519,15 +525,14 @@ static void add_anonymous(struct config_parse *p, const struct directive *d,
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->value = xstrdup(argv[0]);
-	for (tail = &p->cfg->anonymous; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = s;
+	*p->anonymous_tail = s;
+	p->anonymous_tail = &s->next;
 }
 
 static void add_basic_auth(struct config_parse *p, const struct directive *d,
                            char **argv, int argc)
 {
-	struct basic_auth *a, **tail;
+	struct basic_auth *a;
 
 	(void)d;
 	(void)argc;
@@ -541,9 +546,8 @@ static void add_basic_auth(struct config_parse *p, const struct directive *d,
 	a->user = xstrdup(argv[0]);
 	a->pass = xstrdup(argv[1]);
 	a->encoded = base64_credentials(a->user, a->pass);
-	for (tail = &p->cfg->basic_auth; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = a;
+	*p->basic_auth_tail = a;
+	p->basic_auth_tail = &a->next;
 }
 
 /* The realm is sent inside a quoted string. */
@@ -686,11 +690,8 @@ void config_upstream_free(struct upstream *u)
 
 static void upstream_append(struct config_parse *p, struct upstream *u)
 {
-	struct upstream **tail;
-
-	for (tail = &p->cfg->upstreams; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = u;
+	*p->upstreams_tail = u;
+	p->upstreams_tail = &u->next;
 }
 
 static void add_no_upstream(struct config_parse *p, const struct directive *d,
@@ -876,6 +877,16 @@ static const struct directive *lookup(const char *name)
 		if (ascii_eq_n(name, n, DIRECTIVES[i].name))
 			return &DIRECTIVES[i];
 	return NULL;
+}
+
+void config_parse_init_tails(struct config_parse *p)
+{
+	p->acl_tail = &p->cfg->acl;
+	p->error_files_tail = &p->cfg->error_files;
+	p->add_headers_tail = &p->cfg->add_headers;
+	p->anonymous_tail = &p->cfg->anonymous;
+	p->basic_auth_tail = &p->cfg->basic_auth;
+	p->upstreams_tail = &p->cfg->upstreams;
 }
 
 void config_directive_apply(struct config_parse *p, char **argv, int argc)

@@ -15,7 +15,21 @@ struct config_parse {
 	void *ctx;
 	int errors;
 	int saw_listen;
+	/* Where the next entry of each list goes, and the room in each array,
+	 * so that N list lines parse in O(N), not O(N^2). */
+	struct acl_rule **acl_tail;
+	struct error_file **error_files_tail;
+	struct header_line **add_headers_tail;
+	struct string_list **anonymous_tail;
+	struct basic_auth **basic_auth_tail;
+	struct upstream **upstreams_tail;
+	int connect_ports_cap;
+	int allow_destinations_cap;
+	int dns_servers_cap;
 };
+
+/* Points the list tails of p at p->cfg's (empty) lists. */
+void config_parse_init_tails(struct config_parse *p);
 
 /* Reports a diagnostic at the current line; when a directive is being
  * handled, the message is prefixed with its name and ": ". */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "buf.h"
 #include "config.h"
 #include "tap.h"
 #include "util.h"
@@ -874,6 +875,96 @@ static void test_files(void)
 	ok(cfg == NULL && cap.errors == 1, "a directory fails with one error");
 }
 
+/* Every list directive, many lines of each and interleaved: every entry
+ * kept, in file order (the lists grow at a kept tail, the arrays by
+ * doubling). */
+#define LONG_LIST 1000
+
+static void test_long_lists(void)
+{
+	struct buf b = {0};
+	const struct acl_rule *r;
+	const struct upstream *u;
+	const struct header_line *h;
+	const struct string_list *s;
+	const struct basic_auth *a;
+	const struct error_file *e;
+	struct config *cfg;
+	int i, n, in_order;
+	char want[64];
+
+	for (i = 0; i < LONG_LIST; i++) {
+		buf_printf(&b, "%s 10.0.%d.%d\n", i % 2 ? "Deny" : "Allow",
+		           i / 256, i % 256);
+		if (i % 2)
+			buf_printf(&b, "NoUpstream \".d%d.example\"\n", i);
+		else
+			buf_printf(&b, "Upstream http p%d.example:8080\n", i);
+		buf_printf(&b, "ConnectPort %d\n", i + 1);
+		buf_printf(&b, "AddHeader \"X-H%d\" \"v\"\n", i);
+		buf_printf(&b, "Anonymous \"X-A%d\"\n", i);
+		buf_printf(&b, "BasicAuth u%d p\n", i);
+		buf_printf(&b, "ErrorFile %d \"/e%d\"\n", 400 + i % 100, i);
+		buf_printf(&b, "AllowDestination 10.1.%d.%d\n", i / 256,
+		           i % 256);
+		buf_printf(&b, "DNSServer \"10.2.%d.%d\"\n", i / 256, i % 256);
+	}
+	memset(&cap, 0, sizeof(cap));
+	cfg = config_load_buffer("t.conf", buf_head(&b), b.len, record, &cap);
+	buf_free(&b);
+	ok(cfg != NULL && cap.errors == 0, "%d lines of each list directive",
+	   LONG_LIST);
+	if (cfg == NULL)
+		return;
+	for (n = 0, in_order = 1, r = cfg->acl; r != NULL; r = r->next, n++)
+		in_order &= r->allow == !(n % 2) &&
+		            r->net.addr[14] == n / 256 &&
+		            r->net.addr[15] == n % 256;
+	ok(n == LONG_LIST && in_order, "Allow/Deny: %d in file order", n);
+	for (n = 0, in_order = 1, u = cfg->upstreams; u != NULL;
+	     u = u->next, n++)
+		in_order &= u->type == (n % 2 ? UPSTREAM_NONE : UPSTREAM_HTTP);
+	ok(n == LONG_LIST && in_order, "Upstream/NoUpstream: %d in order", n);
+	for (n = 0, in_order = 1, h = cfg->add_headers; h != NULL;
+	     h = h->next, n++) {
+		snprintf(want, sizeof(want), "X-H%d", n);
+		in_order &= strcmp(h->name, want) == 0;
+	}
+	ok(n == LONG_LIST && in_order, "AddHeader: %d in order", n);
+	for (n = 0, in_order = 1, s = cfg->anonymous; s != NULL;
+	     s = s->next, n++) {
+		snprintf(want, sizeof(want), "X-A%d", n);
+		in_order &= strcmp(s->value, want) == 0;
+	}
+	ok(n == LONG_LIST && in_order, "Anonymous: %d in order", n);
+	for (n = 0, in_order = 1, a = cfg->basic_auth; a != NULL;
+	     a = a->next, n++) {
+		snprintf(want, sizeof(want), "u%d", n);
+		in_order &= strcmp(a->user, want) == 0;
+	}
+	ok(n == LONG_LIST && in_order, "BasicAuth: %d in order", n);
+	for (n = 0, in_order = 1, e = cfg->error_files; e != NULL;
+	     e = e->next, n++) {
+		snprintf(want, sizeof(want), "/e%d", n);
+		in_order &= strcmp(e->path, want) == 0;
+	}
+	ok(n == LONG_LIST && in_order, "ErrorFile: %d in order", n);
+	for (i = 0, in_order = 1; i < cfg->n_connect_ports; i++)
+		in_order &= cfg->connect_ports[i] == i + 1;
+	ok(cfg->n_connect_ports == LONG_LIST && in_order,
+	   "ConnectPort: %d in order", cfg->n_connect_ports);
+	for (i = 0, in_order = 1; i < cfg->n_allow_destinations; i++)
+		in_order &= cfg->allow_destinations[i].addr[15] == i % 256;
+	ok(cfg->n_allow_destinations == LONG_LIST && in_order,
+	   "AllowDestination: %d in order", cfg->n_allow_destinations);
+	snprintf(want, sizeof(want), "10.2.%d.%d", (LONG_LIST - 1) / 256,
+	         (LONG_LIST - 1) % 256);
+	ok(cfg->n_dns_servers == LONG_LIST &&
+	       strcmp(cfg->dns_servers[LONG_LIST - 1], want) == 0,
+	   "DNSServer: %d, the last one last", cfg->n_dns_servers);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -883,6 +974,7 @@ int main(void)
 	test_listen();
 	test_booleans();
 	test_acl();
+	test_long_lists();
 	test_error_files();
 	test_filter();
 	test_connect_ports();
