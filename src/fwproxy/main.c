@@ -30,12 +30,14 @@
 
 static const char usage_text[] =
     "usage: fwproxy [-dt] [-c FILE]\n"
-    "  -c FILE  configuration file (default /etc/fwproxy/fwproxy.conf)\n"
-    "  -d       stay in the foreground; log to standard error unless\n"
-    "           LogFile or Syslog is set\n"
-    "  -t       check the configuration and its rules file, then exit\n"
-    "  -v       print the version\n"
-    "  -h       print this help\n";
+    "  -c FILE        configuration file (default "
+    "/etc/fwproxy/fwproxy.conf)\n"
+    "  -d             stay in the foreground; log to standard error\n"
+    "                 unless LogFile or Syslog is set\n"
+    "  -t             check the configuration and its rules file, then "
+    "exit\n"
+    "  -v, --version  print the version\n"
+    "  -h, --help     print this help\n";
 
 struct options {
 	const char *config_path;
@@ -364,10 +366,16 @@ static int run_parent(pid_t worker, const sigset_t *sigs, const char *pid_file)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
+	static const struct option long_options[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
+	};
 	int ch;
 
 	o->config_path = "/etc/fwproxy/fwproxy.conf";
-	while ((ch = getopt(argc, argv, "c:dtvh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dtvh", long_options, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'c':
 			o->config_path = optarg;

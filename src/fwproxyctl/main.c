@@ -512,6 +512,11 @@ static void usage(FILE *f)
 		fprintf(f, "  %-22s %s\n", commands[i].name, commands[i].help);
 }
 
+static int is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
 static void add_global(const char *opt, const char *value)
 {
 	size_t n = strlen(global_args);
@@ -569,7 +574,7 @@ int main(int argc, char **argv)
 		config_dir = DEFAULT_CONFIG_DIR;
 	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
 		const char *o = argv[a], *v = a + 1 < argc ? argv[a + 1] : NULL;
-		if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
+		if (is_help(o)) {
 			usage(stdout);
 			return 0;
 		}
@@ -624,6 +629,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* "COMMAND --help" asks for the same text as "--help". */
+	for (i = (size_t)a + 1; i < (size_t)argc; i++)
+		if (is_help(argv[i])) {
+			usage(stdout);
+			return 0;
+		}
 	if (!cmd->names && a + 1 < argc) {
 		fprintf(stderr, "fwproxyctl: %s takes no arguments\n",
 		        cmd->name);

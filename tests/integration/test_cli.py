@@ -1,9 +1,10 @@
-"""The command line: -t, -v, -h, unknown options."""
+"""The command line: -t, -v, -h, their long forms, unknown options."""
 
 import os
 import re
+import subprocess
 
-from fwtest import run_fwproxy
+from fwtest import FWPROXY, run_fwproxy
 
 
 def write(tmp_path, name, text):
@@ -127,3 +128,35 @@ def test_unknown_option_is_an_error_with_usage():
 def test_extra_argument_is_an_error(tmp_path):
     r = run_fwproxy("-t", "-c", os.devnull, "extra")
     assert r.returncode != 0
+
+
+def test_long_help_and_version():
+    """--help and --version, as most programs take them, do what -h and
+    -v do."""
+    short, long = run_fwproxy("-h"), run_fwproxy("--help")
+    assert long.returncode == 0, long.stderr
+    assert long.stdout == short.stdout and long.stderr == ""
+    for opt in ("--help", "--version"):
+        assert opt in long.stdout
+    v = run_fwproxy("--version")
+    assert v.returncode == 0 and v.stdout == run_fwproxy("-v").stdout
+
+
+def test_unknown_long_option_is_an_error():
+    r = run_fwproxy("--bogus")
+    assert r.returncode == 2
+    assert "--bogus" in r.stderr and "usage" in r.stderr
+
+
+def test_fwproxyctl_help_before_and_after_a_command():
+    ctl = os.path.join(os.path.dirname(FWPROXY), "fwproxyctl")
+    main = subprocess.run([ctl, "--help"], capture_output=True, text=True)
+    assert main.returncode == 0 and main.stderr == ""
+    assert "usage: fwproxyctl" in main.stdout
+    for argv in (["-h"], ["check", "--help"], ["show", "-h"],
+                 ["denied", "work", "--help"]):
+        r = subprocess.run([ctl, *argv], capture_output=True, text=True)
+        assert (r.returncode, r.stdout, r.stderr) == (0, main.stdout, ""), \
+            argv
+    r = subprocess.run([ctl, "--bogus"], capture_output=True, text=True)
+    assert r.returncode == 2 and "--bogus" in r.stderr
