@@ -169,6 +169,7 @@ static struct config *config_new(const char *name)
 	cfg->connect_timeout = 10;
 	cfg->dns_timeout = 5;
 	cfg->keepalive_timeout = 60;
+	cfg->connect_sni_check = -1;
 	return cfg;
 }
 
@@ -460,4 +461,11 @@ int config_destination_allowed(const struct config *cfg, const uint8_t addr[16])
 		if (cidr_contains(&cfg->allow_destinations[i], addr))
 			return 1;
 	return 0;
+}
+
+int config_connect_sni_check(const struct config *cfg)
+{
+	if (cfg->connect_sni_check != -1)
+		return cfg->connect_sni_check;
+	return cfg->filter != NULL && cfg->filter_default_deny;
 }

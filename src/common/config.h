@@ -147,6 +147,10 @@ struct config {
 	int connect_timeout;   /* ConnectTimeout, seconds, default 10 */
 	int dns_timeout;       /* DNSTimeout, seconds, default 5 */
 	int keepalive_timeout; /* KeepAliveTimeout, seconds, default 60 */
+
+	/* TLS inspection (conn_tls.c) */
+	int connect_sni_check; /* ConnectSNICheck: 1, 0, -1 unset (on for
+	                          an allow-list) */
 };
 
 /* Reports a diagnostic: file, line (0 if none), whether it is an error,
@@ -189,6 +193,11 @@ const struct upstream *config_upstream_for(const struct config *cfg,
 /* 1 when the client address passes Allow/Deny (first match decides; no
  * rule: allowed; rules but no match: denied, as tinyproxy). */
 int config_client_allowed(const struct config *cfg, const uint8_t addr[16]);
+
+/* 1 when a CONNECT tunnel's TLS server name must match its host:
+ * ConnectSNICheck, by default on for an allow-list (FilterDefaultDeny with
+ * a Filter). */
+int config_connect_sni_check(const struct config *cfg);
 
 /* 1 when a special destination address is admitted by AllowDestination. */
 int config_destination_allowed(const struct config *cfg,

@@ -867,6 +867,9 @@ static const struct directive DIRECTIVES[] = {
      * client connection (default 60). */
     {"KeepAliveTimeout", 1, 1, set_int, FIELD(keepalive_timeout), 1,
      TIMEOUT_MAX},
+    /* ConnectSNICheck yes|no: close a CONNECT tunnel whose TLS server
+     * name is not its host (default: yes with an allow-list). */
+    {"ConnectSNICheck", 1, 1, set_bool, FIELD(connect_sni_check), 0, 0},
 };
 
 static const struct directive *lookup(const char *name)

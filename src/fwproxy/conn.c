@@ -121,6 +121,7 @@ static void reset_request(struct conn *c)
 	c->bytes_up = c->bytes_down = 0;
 	c->rule_file = NULL;
 	c->rule_line = 0;
+	c->tls_pending = 0;
 	c->upstream = NULL;
 	c->server_reused = 0;
 	c->close_after_reply = 0;
@@ -608,7 +609,8 @@ void conn_start_tunnel(struct conn *c)
 {
 	c->phase = PHASE_TUNNEL;
 	c->deadline_ms = event_now_ms() + c->rt->cfg->timeout * 1000LL;
-	c->cin_body = c->cin.len;
+	c->tls_pending = conn_tls_check_wanted(c);
+	c->cin_body = c->tls_pending ? 0 : c->cin.len;
 	c->sin_body = c->sin.len;
 	conn_progress(c);
 }
@@ -783,7 +785,9 @@ static void exchange_progress(struct conn *c)
 
 static void tunnel_progress(struct conn *c)
 {
-	c->cin_body = c->cin.len;
+	if (c->tls_pending && conn_tls_tunnel_check(c) == -1)
+		return;
+	c->cin_body = c->tls_pending ? 0 : c->cin.len;
 	c->sin_body = c->sin.len;
 	if (flush_to_server(c) == -1 || flush_to_client(c) == -1) {
 		conn_close(c);

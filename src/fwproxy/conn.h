@@ -94,6 +94,7 @@ struct conn {
 	uint64_t bytes_up, bytes_down;
 	const char *rule_file;
 	int rule_line;
+	int tls_pending; /* tunnel bytes wait for the ClientHello check */
 
 	/* Dialing. */
 	enum dial_step dial;
@@ -135,6 +136,14 @@ int conn_handle_response(struct conn *c);
 void conn_dial(struct conn *c);
 void conn_dial_event(struct conn *c, uint32_t events);
 void conn_dial_cancel(struct conn *c);
+
+/* conn_tls.c: 1 when the tunnel about to start must show a ClientHello
+ * naming its host before any byte goes on. */
+int conn_tls_check_wanted(const struct conn *c);
+
+/* Checks what cin holds of the tunnel's ClientHello; clears tls_pending
+ * once decided. 0: go on (maybe still pending); -1: refused, c closed. */
+int conn_tls_tunnel_check(struct conn *c);
 
 /* reply.c: a reply of our own, then close or go on per close. */
 void conn_reply_error(struct conn *c, int status, const char *cause,
