@@ -43,6 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req.body == HTTP_BODY_CLOSE ||
 	    (req.body == HTTP_BODY_LENGTH && req.content_length == 0))
 		abort();
+	if (req.max_forwards < -1 ||
+	    (req.max_forwards != -1 && !req.is_trace && !req.is_options) ||
+	    (req.empty_path && (req.path.n != 1 || req.is_connect)))
+		abort();
 	for (i = 0; i < req.n_headers; i++) {
 		const struct http_header *h = &req.headers[i];
 

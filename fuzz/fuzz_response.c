@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http_parse.h"
 
@@ -46,6 +47,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (resp.body == HTTP_BODY_CLOSE && resp.keep_alive)
 		abort();
+	/* A chunked body has the field that the daemon passes on. */
+	if (resp.body == HTTP_BODY_CHUNKED) {
+		const struct http_header *te = NULL;
+
+		for (i = 0; i < resp.n_headers; i++)
+			if (http_header_is(&resp.headers[i],
+			                   "Transfer-Encoding"))
+				te = &resp.headers[i];
+		if (te == NULL || te->value.n < 7 ||
+		    strncasecmp(te->value.p + te->value.n - 7, "chunked", 7))
+			abort();
+	}
 	for (i = 0; i < resp.n_headers; i++)
 		(void)http_header_is_hop_by_hop(resp.headers, resp.n_headers,
 		                                &resp.headers[i]);

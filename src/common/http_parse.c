@@ -39,6 +39,7 @@ struct scan {
 	size_t len;
 	size_t end;
 	size_t pos;
+	int lf_ok; /* a lone LF ends a line (responses only) */
 };
 
 /* What the framing-relevant fields said, gathered while parsing them. */
@@ -46,12 +47,13 @@ struct fields {
 	int is_request;
 	int has_length, has_te, has_host;
 	uint64_t length;
-	int te_chunked;      /* request: exactly "chunked"; response: final */
 	int conn_close;      /* "close" in Connection (or Proxy-Connection) */
 	int conn_keep_alive; /* "keep-alive" in Connection */
 	int proxy_keep_alive;
 	int expect_continue;
 	const struct http_header *proxy_authorization;
+	int max_forwards_counts; /* TRACE or OPTIONS */
+	long long max_forwards;  /* -1 when absent */
 };
 
 static int is_ws(char c)
@@ -200,8 +202,21 @@ note_length(struct fields *f, const struct http_header *h, const char **why)
 	return HTTP_PARSE_DONE;
 }
 
-/* A request must say exactly "chunked"; a response may list codings, and
- * only a final "chunked" makes it chunked (RFC 9112 6.3). */
+/* The registered transfer codings other than chunked (RFC 9112 7). */
+static int known_coding(struct http_slice e)
+{
+	static const char *const codings[] = {"gzip", "x-gzip", "deflate",
+	                                      "compress", "x-compress"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(codings); i++)
+		if (slice_eq_ci(e.p, e.n, codings[i], strlen(codings[i])))
+			return 1;
+	return 0;
+}
+
+/* A request must say exactly "chunked"; a response may list known codings
+ * and must end them with "chunked". */
 static enum http_parse note_te(struct fields *f, const struct http_header *h,
                                const char **why)
 {
@@ -216,7 +231,6 @@ static enum http_parse note_te(struct fields *f, const struct http_header *h,
 		if (!slice_eq_ci(h->value.p, h->value.n, "chunked", 7))
 			return fail(why, HTTP_PARSE_BAD,
 			            "Transfer-Encoding other than chunked");
-		f->te_chunked = 1;
 		return HTTP_PARSE_DONE;
 	}
 	while (list_next(&p, end, &e)) {
@@ -224,12 +238,36 @@ static enum http_parse note_te(struct fields *f, const struct http_header *h,
 			return fail(why, HTTP_PARSE_BAD,
 			            "invalid Transfer-Encoding");
 		last_chunked = slice_eq_ci(e.p, e.n, "chunked", 7);
+		if (!last_chunked && !known_coding(e))
+			return fail(why, HTTP_PARSE_BAD,
+			            "unknown transfer coding");
 		n_chunked += last_chunked;
 		n++;
 	}
 	if (n == 0 || n_chunked > 1)
 		return fail(why, HTTP_PARSE_BAD, "invalid Transfer-Encoding");
-	f->te_chunked = last_chunked;
+	/* RFC 9112 6.3 would read such a body until close; but its bytes
+	 * are still coded, and relayed without the field they would reach
+	 * the client as if plain. */
+	if (!last_chunked)
+		return fail(why, HTTP_PARSE_BAD,
+		            "chunked is not the final transfer coding");
+	return HTTP_PARSE_DONE;
+}
+
+/* Max-Forwards = 1*DIGIT (RFC 9110 7.6.2); counted on TRACE and OPTIONS
+ * only, which is where a wrong value would change what the proxy does. */
+static enum http_parse note_max_forwards(struct fields *f,
+                                         const struct http_header *h,
+                                         const char **why)
+{
+	if (!f->max_forwards_counts)
+		return HTTP_PARSE_DONE;
+	if (f->max_forwards != -1)
+		return fail(why, HTTP_PARSE_BAD, "duplicate Max-Forwards");
+	if (parse_number_n(h->value.p, h->value.n, 0, INT64_MAX,
+	                   &f->max_forwards) != NULL)
+		return fail(why, HTTP_PARSE_BAD, "invalid Max-Forwards");
 	return HTTP_PARSE_DONE;
 }
 
@@ -258,6 +296,10 @@ static enum http_parse note_field(struct fields *f, const struct http_header *h,
 		if (slice_eq_ci(name, 10, "connection", 10))
 			return note_connection(f, h, 0, why);
 		break;
+	case 12:
+		if (f->is_request && slice_eq_ci(name, 12, "max-forwards", 12))
+			return note_max_forwards(f, h, why);
+		break;
 	case 14:
 		if (slice_eq_ci(name, 14, "content-length", 14))
 			return note_length(f, h, why);
@@ -285,6 +327,29 @@ static enum http_parse note_field(struct fields *f, const struct http_header *h,
 	return HTTP_PARSE_DONE;
 }
 
+/* The line end at p: CRLF, or a lone LF where s->lf_ok. DONE sets *next
+ * to the offset after it. */
+static enum http_parse line_break(const struct scan *s, size_t p, size_t *next,
+                                  const char **why)
+{
+	const char *b = s->b;
+
+	if (b[p] == '\n' && s->lf_ok) {
+		*next = p + 1;
+		return HTTP_PARSE_DONE;
+	}
+	if (b[p] != '\r')
+		return fail(why, HTTP_PARSE_BAD,
+		            b[p] == '\n' ? "bare LF"
+		                         : "control byte in field value");
+	if (p + 1 == s->end)
+		return need_more(s, why);
+	if (b[p + 1] != '\n')
+		return fail(why, HTTP_PARSE_BAD, "bare CR");
+	*next = p + 2;
+	return HTTP_PARSE_DONE;
+}
+
 /* Parses field lines from s->pos through the blank line. */
 static enum http_parse parse_fields(struct scan *s,
                                     const struct http_limits *lim,
@@ -300,12 +365,17 @@ static enum http_parse parse_fields(struct scan *s,
 
 	*n_hdrs = 0;
 	for (;;) {
-		size_t start = s->pos, lend, p, vstart, vend;
+		size_t start = s->pos, lend, p, vstart, vend, next;
 		struct http_header *h;
 		enum http_parse r;
 
 		if (start == s->end)
 			return need_more(s, why);
+		if (b[start] == '\n' && s->lf_ok) {
+			s->pos = start + 1;
+			*n_hdrs = n;
+			return HTTP_PARSE_DONE;
+		}
 		if (b[start] == '\r') {
 			if (start + 1 == s->end)
 				return need_more(s, why);
@@ -317,7 +387,9 @@ static enum http_parse parse_fields(struct scan *s,
 		}
 		if (is_ws(b[start]))
 			return fail(why, HTTP_PARSE_BAD,
-			            "folded or indented header line");
+			            n > 0
+			                ? "obsolete line folding (obs-fold)"
+			                : "whitespace before the first field");
 		if (n == max_n)
 			return fail(why, HTTP_PARSE_TOO_LARGE,
 			            "too many header fields");
@@ -353,15 +425,9 @@ static enum http_parse parse_fields(struct scan *s,
 			                  HTTP_PARSE_TOO_LARGE,
 			                  "header line too long", why);
 		}
-		if (b[p] != '\r')
-			return fail(why, HTTP_PARSE_BAD,
-			            b[p] == '\n'
-			                ? "bare LF"
-			                : "control byte in field value");
-		if (p + 1 == s->end)
-			return need_more(s, why);
-		if (b[p + 1] != '\n')
-			return fail(why, HTTP_PARSE_BAD, "bare CR");
+		r = line_break(s, p, &next, why);
+		if (r != HTTP_PARSE_DONE)
+			return r;
 		vend = p;
 		while (vend > vstart && is_ws(b[vend - 1]))
 			vend--;
@@ -371,7 +437,7 @@ static enum http_parse parse_fields(struct scan *s,
 		if (r != HTTP_PARSE_DONE)
 			return r;
 		n++;
-		s->pos = p + 2;
+		s->pos = next;
 	}
 }
 
@@ -409,19 +475,18 @@ static enum http_parse start_line_crlf(struct scan *s, size_t start,
                                        size_t lend, size_t max,
                                        enum http_parse over, const char **why)
 {
+	size_t next;
+	enum http_parse r;
+
 	if (s->pos == lend)
 		return line_short(s, start, max, over, "start line too long",
 		                  why);
-	if (s->b[s->pos] != '\r')
-		return fail(why, HTTP_PARSE_BAD,
-		            s->b[s->pos] == '\n' ? "bare LF"
-		                                 : "malformed start line");
-	if (s->pos + 1 == s->end)
-		return need_more(s, why);
-	if (s->b[s->pos + 1] != '\n')
-		return fail(why, HTTP_PARSE_BAD, "bare CR");
-	s->pos += 2;
-	return HTTP_PARSE_DONE;
+	if (s->b[s->pos] != '\r' && s->b[s->pos] != '\n')
+		return fail(why, HTTP_PARSE_BAD, "malformed start line");
+	r = line_break(s, s->pos, &next, why);
+	if (r == HTTP_PARSE_DONE)
+		s->pos = next;
+	return r;
 }
 
 /* host [":" port] of an authority without userinfo. */
@@ -466,6 +531,7 @@ static const char *parse_target(struct http_request *req)
 	const char *t = req->target.p, *a, *rest;
 	size_t n = req->target.n, an;
 
+	req->empty_path = 0;
 	if (memchr(t, '#', n) != NULL)
 		return "fragment in target";
 	if (req->is_connect) {
@@ -482,6 +548,7 @@ static const char *parse_target(struct http_request *req)
 		if (rest == t + n) {
 			req->path.p = root_path;
 			req->path.n = 1;
+			req->empty_path = 1;
 		} else {
 			req->path.p = rest;
 			req->path.n = (size_t)(t + n - rest);
@@ -543,6 +610,10 @@ static enum http_parse parse_request_line(struct scan *s,
 	    req->method.n == 7 && memcmp(req->method.p, "CONNECT", 7) == 0;
 	req->is_head =
 	    req->method.n == 4 && memcmp(req->method.p, "HEAD", 4) == 0;
+	req->is_trace =
+	    req->method.n == 5 && memcmp(req->method.p, "TRACE", 5) == 0;
+	req->is_options =
+	    req->method.n == 7 && memcmp(req->method.p, "OPTIONS", 7) == 0;
 	err = parse_target(req);
 	if (err != NULL)
 		return fail(why, HTTP_PARSE_BAD, err);
@@ -556,13 +627,14 @@ static void scan_init(struct scan *s, const char *buf, size_t len,
 	s->len = len;
 	s->end = len < lim->max_header_size ? len : lim->max_header_size;
 	s->pos = 0;
+	s->lf_ok = 0;
 }
 
 enum http_parse http_parse_request(const char *buf, size_t len,
                                    const struct http_limits *lim,
                                    struct http_request *req, const char **why)
 {
-	struct fields f = {.is_request = 1};
+	struct fields f = {.is_request = 1, .max_forwards = -1};
 	struct scan s;
 	enum http_parse r;
 
@@ -579,6 +651,7 @@ enum http_parse http_parse_request(const char *buf, size_t len,
 	r = parse_request_line(&s, lim, req, why);
 	if (r != HTTP_PARSE_DONE)
 		return r;
+	f.max_forwards_counts = req->is_trace || req->is_options;
 	r = parse_fields(&s, lim, req->headers, &req->n_headers, &f, why);
 	if (r != HTTP_PARSE_DONE)
 		return r;
@@ -614,6 +687,7 @@ enum http_parse http_parse_request(const char *buf, size_t len,
 		    !f.conn_close && (f.conn_keep_alive || f.proxy_keep_alive);
 	req->expect_continue = f.expect_continue && req->minor == 1;
 	req->proxy_authorization = f.proxy_authorization;
+	req->max_forwards = f.max_forwards;
 	return HTTP_PARSE_DONE;
 }
 
@@ -664,12 +738,13 @@ enum http_parse http_parse_response(const char *buf, size_t len,
                                     int is_connect, struct http_response *resp,
                                     const char **why)
 {
-	struct fields f = {.is_request = 0};
+	struct fields f = {.is_request = 0, .max_forwards = -1};
 	struct scan s;
 	enum http_parse r;
 	int st;
 
 	scan_init(&s, buf, len, lim);
+	s.lf_ok = 1;
 	r = parse_status_line(&s, lim, resp, why);
 	if (r != HTTP_PARSE_DONE)
 		return r;
@@ -690,7 +765,7 @@ enum http_parse http_parse_response(const char *buf, size_t len,
 	    (is_connect && st / 100 == 2)) {
 		resp->body = HTTP_BODY_NONE;
 	} else if (f.has_te) {
-		resp->body = f.te_chunked ? HTTP_BODY_CHUNKED : HTTP_BODY_CLOSE;
+		resp->body = HTTP_BODY_CHUNKED; /* note_te saw it final */
 	} else if (f.has_length) {
 		resp->body = f.length > 0 ? HTTP_BODY_LENGTH : HTTP_BODY_NONE;
 		resp->content_length = f.length;

@@ -60,6 +60,9 @@ struct http_request {
 	uint16_t port;               /* explicit or the scheme's default (80) */
 	struct http_slice path;      /* origin-form: path and query; "/" when
 	                                empty (p points to a static "/") */
+	int empty_path; /* absolute-form with neither path nor query: an
+	                   OPTIONS goes on as "OPTIONS *" (RFC 9112 3.2.4) */
+	int is_trace, is_options;
 
 	/* Derived from the fields. */
 	enum http_body body; /* NONE, LENGTH or CHUNKED */
@@ -67,13 +70,18 @@ struct http_request {
 	int keep_alive; /* the client allows a persistent connection */
 	int expect_continue;
 	const struct http_header *proxy_authorization; /* NULL if absent */
+	/* TRACE and OPTIONS: the Max-Forwards value (RFC 9110 7.6.2), -1
+	 * when absent; always -1 for other methods, which ignore it. */
+	long long max_forwards;
 };
 
 /* Parses a request head at buf. Returns DONE (and fills req), INCOMPLETE,
  * or an error; *why gets a constant message for the log on error.
  * Accepts only absolute-form "http://" targets and CONNECT authority-form.
  * Rejects everything RFC 9112 lets a proxy reject that could desynchronise
- * framing: see SECURITY.md. Bare LF line ends are rejected. */
+ * framing: see SECURITY.md. Bare LF line ends and obs-fold are rejected.
+ * A TRACE or OPTIONS with a Max-Forwards that is not one decimal number
+ * is BAD. */
 enum http_parse http_parse_request(const char *buf, size_t len,
                                    const struct http_limits *lim,
                                    struct http_request *req, const char **why);
@@ -93,7 +101,12 @@ struct http_response {
 };
 
 /* Parses a response head to a request that was HEAD (is_head) or CONNECT
- * (is_connect). Same results as http_parse_request. */
+ * (is_connect). Same results as http_parse_request. Unlike requests, a
+ * lone LF ends a line (RFC 9112 2.2), for old servers; obs-fold is still
+ * BAD (a 502, as RFC 9112 5.2 allows a proxy). Transfer-Encoding must be
+ * a list of known codings (chunked, gzip, x-gzip, deflate, compress,
+ * x-compress) ending in chunked: anything else is BAD, never a body read
+ * until close as if it were plain. */
 enum http_parse http_parse_response(const char *buf, size_t len,
                                     const struct http_limits *lim, int is_head,
                                     int is_connect, struct http_response *resp,

@@ -8,11 +8,28 @@
 /* Parsing scratch, as for requests. */
 static struct http_response parsed_response;
 
+/* Fields written from our own parse, and the proxy authentication
+ * fields: a challenge from an origin (or an upstream proxy) would ask the
+ * client for credentials this proxy never forwards. */
 static int replaced_field(const struct http_header *h)
 {
 	return http_header_is(h, "Content-Length") ||
 	       http_header_is(h, "Transfer-Encoding") ||
-	       http_header_is(h, "Proxy-Connection");
+	       http_header_is(h, "Proxy-Connection") ||
+	       http_header_is(h, "Proxy-Authenticate") ||
+	       http_header_is(h, "Proxy-Authentication-Info");
+}
+
+/* The first field named name, or NULL. */
+static const struct http_header *find_field(const struct http_response *r,
+                                            const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_headers; i++)
+		if (http_header_is(&r->headers[i], name))
+			return &r->headers[i];
+	return NULL;
 }
 
 static void build_client_head(struct conn *c, const struct http_response *r,
@@ -37,17 +54,15 @@ static void build_client_head(struct conn *c, const struct http_response *r,
 	if (r->body == HTTP_BODY_LENGTH) {
 		conn_append_content_length(b, r->content_length);
 	} else if (r->body == HTTP_BODY_CHUNKED) {
-		buf_append_str(b, "Transfer-Encoding: chunked\r\n");
+		/* The codings as sent ("gzip, chunked"): the parser checked
+		 * that each is known and chunked is last. */
+		conn_append_field(b, find_field(r, "Transfer-Encoding"));
 	} else if (r->body == HTTP_BODY_NONE) {
 		/* No body follows, but the length (of a HEAD's GET, or zero)
 		 * still tells the client so; the parser checked the value. */
-		for (i = 0; i < r->n_headers; i++)
-			if (http_header_is(&r->headers[i], "Content-Length")) {
-				buf_printf(b, "Content-Length: %.*s\r\n",
-				           (int)r->headers[i].value.n,
-				           r->headers[i].value.p);
-				break;
-			}
+		const struct http_header *cl = find_field(r, "Content-Length");
+		if (cl != NULL)
+			conn_append_field(b, cl);
 	}
 	if (r->status >= 200) {
 		if (!keep_client)

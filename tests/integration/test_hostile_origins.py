@@ -60,7 +60,14 @@ BAD_HEADS = [
      b"\r\n\r\nhello"),
     ("nul_in_field", b"HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 5"
      b"\r\n\r\nhello"),
-    ("bare_lf", b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello"),
+    ("obs_fold_lf", b"HTTP/1.1 200 OK\nX-A: a\n b\nContent-Length: 5"
+     b"\n\nhello"),
+    ("te_chunked_not_last", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+     b"chunked, gzip\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+    ("te_gzip_only", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"
+     b"hello"),
+    ("te_unknown", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: hello, chunked"
+     b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
     ("bare_cr", b"HTTP/1.1 200 OK\r\nX-A: a\rContent-Length: 5\r\n\r\nhello"),
     ("status_four_digits", b"HTTP/1.1 2000 OK\r\nContent-Length: 5\r\n\r\n"
      b"hello"),

@@ -174,6 +174,57 @@ static void test_targets(void)
 	    "CONNECT chunked");
 }
 
+static void test_options_and_max_forwards(void)
+{
+	is_int(parse("OPTIONS http://h.example:81 HTTP/1.1\r\nHost: h\r\n\r\n"),
+	       HTTP_PARSE_DONE, "OPTIONS without path");
+	is_int(req.is_options, 1, "is_options");
+	is_int(req.empty_path, 1, "no path, no query: empty_path");
+	is_int(req.max_forwards, -1, "no Max-Forwards: -1");
+	is_int(parse("OPTIONS http://h/ HTTP/1.1\r\nHost: h\r\n\r\n"),
+	       HTTP_PARSE_DONE, "OPTIONS with /");
+	is_int(req.empty_path, 0, "path / is not empty");
+	is_int(parse("OPTIONS http://h?q HTTP/1.1\r\nHost: h\r\n\r\n"),
+	       HTTP_PARSE_DONE, "OPTIONS with a query only");
+	is_int(req.empty_path, 0, "a query is not an empty path");
+	is_int(parse("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n"),
+	       HTTP_PARSE_DONE, "GET without path");
+	is_int(req.is_options || req.is_trace, 0, "GET is neither");
+	is_int(parse("options http://h HTTP/1.1\r\nHost: h\r\n\r\n"),
+	       HTTP_PARSE_DONE, "lower-case options");
+	is_int(req.is_options, 0, "methods are case-sensitive");
+
+	is_int(parse("TRACE http://h/ HTTP/1.1\r\nHost: h\r\n"
+	             "Max-Forwards: 0\r\n\r\n"),
+	       HTTP_PARSE_DONE, "TRACE Max-Forwards 0");
+	is_int(req.is_trace, 1, "is_trace");
+	is_int(req.max_forwards, 0, "Max-Forwards 0");
+	is_int(parse("OPTIONS http://h/ HTTP/1.1\r\nHost: h\r\n"
+	             "max-forwards:  12 \r\n\r\n"),
+	       HTTP_PARSE_DONE, "OPTIONS Max-Forwards 12");
+	is_int(req.max_forwards, 12, "Max-Forwards 12, name in any case");
+	is_int(parse("TRACE http://h/ HTTP/1.1\r\nHost: h\r\n"
+	             "Max-Forwards: 9223372036854775807\r\n\r\n"),
+	       HTTP_PARSE_DONE, "Max-Forwards 2^63-1");
+	ok(req.max_forwards == INT64_MAX, "Max-Forwards 2^63-1 kept");
+	bad("TRACE http://h/ HTTP/1.1\r\nHost: h\r\n"
+	    "Max-Forwards: 9223372036854775808\r\n\r\n",
+	    "Max-Forwards 2^63");
+	bad("TRACE http://h/ HTTP/1.1\r\nHost: h\r\nMax-Forwards: -1\r\n\r\n",
+	    "Max-Forwards -1");
+	bad("OPTIONS http://h/ HTTP/1.1\r\nHost: h\r\nMax-Forwards: 1x\r\n\r\n",
+	    "Max-Forwards 1x");
+	bad("OPTIONS http://h/ HTTP/1.1\r\nHost: h\r\nMax-Forwards:\r\n\r\n",
+	    "Max-Forwards empty");
+	bad("TRACE http://h/ HTTP/1.1\r\nHost: h\r\nMax-Forwards: 1\r\n"
+	    "Max-Forwards: 1\r\n\r\n",
+	    "Max-Forwards twice");
+	is_int(parse("GET http://h/ HTTP/1.1\r\nHost: h\r\n"
+	             "Max-Forwards: junk\r\nMax-Forwards: 0\r\n\r\n"),
+	       HTTP_PARSE_DONE, "other methods ignore Max-Forwards");
+	is_int(req.max_forwards, -1, "and report none");
+}
+
 static void test_request_line(void)
 {
 	is_int(parse("\r\nGET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n"),
@@ -554,6 +605,7 @@ int main(void)
 {
 	test_basic();
 	test_targets();
+	test_options_and_max_forwards();
 	test_request_line();
 	test_fields();
 	test_framing();

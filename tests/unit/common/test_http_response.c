@@ -97,12 +97,15 @@ static void test_status_line(void)
 	bad("http/1.1 200 x\r\n\r\n", "lower case");
 	bad("ICY 200 OK\r\n\r\n", "not HTTP");
 	bad("\r\nHTTP/1.1 200 x\r\n\r\n", "leading CRLF");
-	bad("HTTP/1.1 200 x\n\r\n", "bare LF status line");
+	is_int(parse("HTTP/1.1 200 x\n\r\n"), HTTP_PARSE_DONE,
+	       "lone LF status line (see test_lone_lf)");
 	bad("HTTP/1.1 200 x\rY\r\n\r\n", "bare CR status line");
 	bad("HTTP/1.1 200 x\x01y\r\n\r\n", "control in reason");
 	bad("HTTP/1.1 200 x\r\nA : b\r\n\r\n", "space before colon");
 	bad("HTTP/1.1 200 x\r\nA: b\r\n c\r\n\r\n", "obs-fold");
-	bad("HTTP/1.1 200 x\r\nA: b\nC: d\r\n\r\n", "bare LF field");
+	is_int(parse("HTTP/1.1 200 x\r\nA: b\nC: d\r\n\r\n"), HTTP_PARSE_DONE,
+	       "lone LF field line");
+	is_int(resp.n_headers, 2, "two fields, not one with an LF");
 	bad("HTTP/1.1 200 x\r\nA: b\x7f\r\n\r\n", "DEL in value");
 }
 
@@ -112,10 +115,9 @@ static void test_framing(void)
 	        HTTP_BODY_CHUNKED, 1, "chunked");
 	framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n",
 	        0, 0, HTTP_BODY_CHUNKED, 1, "gzip, chunked");
-	framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
-	        0, 0, HTTP_BODY_CLOSE, 0, "chunked not final");
-	framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 0, 0,
-	        HTTP_BODY_CLOSE, 0, "gzip only");
+	framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: x-gzip,deflate , "
+	        "compress,X-Compress, chunked\r\n\r\n",
+	        0, 0, HTTP_BODY_CHUNKED, 1, "every known coding, then chunked");
 	framing("HTTP/1.1 200 OK\r\n\r\n", 0, 0, HTTP_BODY_CLOSE, 0,
 	        "no framing: until close");
 	framing("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 0,
@@ -160,6 +162,16 @@ static void test_framing(void)
 	    "chunked twice");
 	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;q=1\r\n\r\n",
 	    "TE parameter");
+	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+	    "chunked not final");
+	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+	    "gzip without chunked");
+	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: br, chunked\r\n\r\n",
+	    "unknown coding before chunked");
+	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n",
+	    "identity (removed from the registry)");
+	bad("HTTP/1.1 304 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+	    "chunked not final, even without a body");
 	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\n\r\n", "TE empty");
 	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: ,\r\n\r\n", "TE only comma");
 	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: a b\r\n\r\n", "TE a b");
@@ -174,6 +186,38 @@ static void test_framing(void)
 	    "CL 2^63");
 	bad("HTTP/1.1 204 OK\r\nContent-Length: x\r\n\r\n",
 	    "invalid CL even without a body");
+}
+
+static void test_lone_lf(void)
+{
+	const char *s = "HTTP/1.1 200 OK\n"
+	                "Content-Length: 2\n"
+	                "X-A: a \r\n"
+	                "X-B:b\n"
+	                "\n";
+	char with_body[128];
+
+	snprintf(with_body, sizeof(with_body), "%shi", s);
+	is_int(parse(with_body), HTTP_PARSE_DONE, "lone LF line ends");
+	is_int(resp.head_len, strlen(s), "head_len after the LF blank line");
+	is_int(resp.n_headers, 3, "3 headers");
+	is_str(slice(resp.reason), "OK", "reason without the LF");
+	is_str(slice(resp.headers[0].value), "2", "CL value");
+	is_str(slice(resp.headers[1].value), "a", "CRLF line among LF ones");
+	is_str(slice(resp.headers[2].value), "b", "last value");
+	is_int(resp.body, HTTP_BODY_LENGTH, "framed by length");
+	check_prefixes(s, &deflim);
+	is_int(parse("HTTP/1.0 200\n\n"), HTTP_PARSE_DONE,
+	       "LF-only head without reason");
+	is_int(resp.head_len, 14, "its head_len");
+	is_int(parse("HTTP/1.1 204 No\r\n\n"), HTTP_PARSE_DONE,
+	       "CRLF start line, LF blank line");
+	bad("HTTP/1.1 200 OK\rX: y\r\n\r\n", "bare CR after the start line");
+	bad("HTTP/1.1 200 OK\r\nX: y\r\r\n\r\n", "CR CR LF");
+	bad("HTTP/1.1 200 OK\nX: y\n\r\r\n", "bare CR as blank line");
+	bad("HTTP/1.1 200 OK\nX\n\n", "field without colon");
+	bad("HTTP/1.1 200 OK\nX: a\n b\n\n", "obs-fold after LF");
+	bad("HTTP/1.1 200 OK\n X: a\n\n", "indented first field");
 }
 
 static void test_keep_alive(void)
@@ -251,6 +295,7 @@ int main(void)
 {
 	test_status_line();
 	test_framing();
+	test_lone_lf();
 	test_keep_alive();
 	test_limits();
 	return done();
