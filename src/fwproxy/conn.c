@@ -524,6 +524,10 @@ static void process_head(struct conn *c)
 	const char *why = "malformed request";
 	enum http_parse r;
 
+	if (conn_socks_claims(c)) {
+		conn_socks_head(c);
+		return;
+	}
 	if (c->cin.len == 0) {
 		if (c->client_eof)
 			conn_close(c);

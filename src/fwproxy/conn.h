@@ -111,6 +111,10 @@ struct conn {
 	char server_key[HOSTNAME_MAX + 64];
 	int server_reused; /* this request went over a kept connection */
 	size_t sout_total; /* head length, to resend on a stale reuse */
+
+	/* The SOCKS front-end (conn_socks.c); version 0 for HTTP. */
+	int socks_version; /* 4 or 5 */
+	int socks_stage;
 };
 
 /* conn.c */
@@ -126,6 +130,23 @@ void conn_request_finished(struct conn *c);
 /* conn_request.c: decides a parsed request and builds the head for the
  * server; replies itself when the request is refused. */
 void conn_handle_request(struct conn *c, struct http_request *req);
+
+/* conn_request.c, for front-ends other than HTTP: decides a tunnel to
+ * c->host:c->port asked with protocol ("SOCKS5"), named so in log lines
+ * and the stats page, as a CONNECT is decided (ConnectPort, rules,
+ * upstream, destination policy); the outcome reaches the client through
+ * conn_reply_error or, once connected, conn_socks_established. */
+void conn_decide_tunnel(struct conn *c, const char *protocol);
+
+/* conn_socks.c: SOCKS4/4a and SOCKS5 on the HTTP port. conn_socks_claims
+ * returns 1 when c speaks SOCKS (known by the first byte a connection
+ * sends), and conn_socks_head then goes on with its handshake. */
+int conn_socks_claims(struct conn *c);
+void conn_socks_head(struct conn *c);
+/* The SOCKS answer that stands for an HTTP error status, then close. */
+void conn_socks_reply_error(struct conn *c, int status);
+/* Queues the SOCKS success reply once the tunnel's server is connected. */
+void conn_socks_established(struct conn *c);
 
 /* conn_response.c: parses the response head in sin and sends the
  * rewritten head to the client. 0 when more bytes are needed or the head

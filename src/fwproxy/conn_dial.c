@@ -244,8 +244,12 @@ static void handshake_done(struct conn *c)
 {
 	buf_free(&c->hs);
 	if (c->is_connect) {
-		buf_append_str(&c->cout,
-		               "HTTP/1.1 200 Connection established\r\n\r\n");
+		if (c->socks_version != 0)
+			conn_socks_established(c);
+		else
+			buf_append_str(
+			    &c->cout,
+			    "HTTP/1.1 200 Connection established\r\n\r\n");
 		c->resp_status = 200;
 		c->resp_head_sent = 1;
 		conn_start_tunnel(c);

@@ -58,26 +58,26 @@ static void append_path(struct buf *b, struct http_slice path)
 	buf_append(b, path.p, path.n);
 }
 
-/* Sets c->request_line and c->url, both kept in c->text: its storage
- * outlives the request, so a busy connection allocates nothing here. */
-static void keep_request_text(struct conn *c, const struct http_request *req,
-                              const char *authority)
+/* Sets c->request_line (line_len bytes at line) and c->url ("http://"
+ * authority path, or for a tunnel the authority alone), both kept in
+ * c->text: its storage outlives the request, so a busy connection
+ * allocates nothing here. */
+static void keep_request_text(struct conn *c, const char *line, size_t line_len,
+                              const char *authority,
+                              const struct http_slice *path)
 {
-	const char *line_end = memchr(req->method.p, '\r', req->head_len);
-	size_t line_len =
-	    line_end ? (size_t)(line_end - req->method.p) : req->method.n;
 	size_t url_at;
 
 	c->text.len = 0;
-	buf_append(&c->text, req->method.p, line_len);
+	buf_append(&c->text, line, line_len);
 	buf_append(&c->text, "", 1);
 	url_at = c->text.len;
-	if (req->is_connect) {
+	if (path == NULL) {
 		buf_append_str(&c->text, authority);
 	} else {
 		buf_append_str(&c->text, "http://");
 		buf_append_str(&c->text, authority);
-		append_path(&c->text, req->path);
+		append_path(&c->text, *path);
 	}
 	buf_append(&c->text, "", 1);
 	c->request_line = buf_head(&c->text);
@@ -278,14 +278,14 @@ static void server_key(struct conn *c, char *key, size_t size)
 	}
 }
 
+static void decide(struct conn *c, const struct http_request *req,
+                   const char *authority);
+
 void conn_handle_request(struct conn *c, struct http_request *req)
 {
 	const struct config *cfg = c->rt->cfg;
-	struct filter_verdict v;
 	char authority[HOSTNAME_MAX + 16];
-	char key[sizeof(c->server_key)];
-	uint8_t literal[16];
-	int is_literal;
+	const char *line_end = memchr(req->method.p, '\r', req->head_len);
 
 	copy_slice(c->method, sizeof(c->method), req->method);
 	str_copy(c->host, req->host, sizeof(c->host));
@@ -300,7 +300,10 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	c->cin_body = 0;
 	format_authority(authority, sizeof(authority), c->host, c->port,
 	                 req->is_connect);
-	keep_request_text(c, req, authority);
+	keep_request_text(c, req->method.p,
+	                  line_end ? (size_t)(line_end - req->method.p)
+	                           : req->method.n,
+	                  authority, req->is_connect ? NULL : &req->path);
 	/* A refused request's body is not read: the connection closes. */
 	if (req->body != HTTP_BODY_NONE)
 		c->close_after_reply = 1;
@@ -320,13 +323,50 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 		conn_reply_stats(c);
 		return;
 	}
-	if (req->is_connect && !config_connect_port_allowed(cfg, c->port)) {
-		buf_consume(&c->cin, req->head_len);
+	decide(c, req, authority);
+}
+
+void conn_decide_tunnel(struct conn *c, const char *protocol)
+{
+	char authority[HOSTNAME_MAX + 16], line[HOSTNAME_MAX + 48];
+	size_t n;
+
+	str_copy(c->method, protocol, sizeof(c->method));
+	c->is_connect = 1;
+	c->is_head = 0;
+	c->client_minor = 1;
+	c->client_keep_alive = 0;
+	c->req_body = HTTP_BODY_NONE;
+	c->req_left = 0;
+	c->req_done = 0;
+	c->cin_body = 0;
+	format_authority(authority, sizeof(authority), c->host, c->port, 1);
+	n = cat(line, sizeof(line), 0, protocol);
+	n = cat(line, sizeof(line), cat(line, sizeof(line), n, " "), authority);
+	keep_request_text(c, line, n, authority, NULL);
+	decide(c, NULL, authority);
+}
+
+/* The decision every front-end shares: ConnectPort for tunnels, the
+ * rules, the upstream, then the dial. req is the HTTP request whose head
+ * is still in cin, or NULL for a tunnel whose handshake is consumed. */
+static void decide(struct conn *c, const struct http_request *req,
+                   const char *authority)
+{
+	const struct config *cfg = c->rt->cfg;
+	size_t head_len = req != NULL ? req->head_len : 0;
+	struct filter_verdict v;
+	char key[sizeof(c->server_key)];
+	uint8_t literal[16];
+	int is_literal;
+
+	if (c->is_connect && !config_connect_port_allowed(cfg, c->port)) {
+		buf_consume(&c->cin, head_len);
 		c->px->stats.refused++;
 		log_msg(LOG_LEVEL_NOTICE,
-		        "Refused CONNECT to %s:%u from %s: port not allowed by "
+		        "Refused %s to %s:%u from %s: port not allowed by "
 		        "ConnectPort",
-		        c->host, c->port, c->client_ip);
+		        c->method, c->host, c->port, c->client_ip);
 		conn_reply_error(c, 403, "Access violation",
 		                 "CONNECT to this port is not allowed", 0);
 		return;
@@ -339,7 +379,7 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	if (!v.allowed) {
 		note_refusal(c, &v);
 		if (!cfg->filter_learn) {
-			buf_consume(&c->cin, req->head_len);
+			buf_consume(&c->cin, head_len);
 			c->px->stats.refused++;
 			conn_reply_error(
 			    c, 403, "Filtered",
@@ -355,12 +395,12 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 		c->upstream = NULL;
 	c->close_after_reply = 0;
 
-	if (!req->is_connect)
+	if (!c->is_connect)
 		build_server_head(c, req, authority);
-	buf_consume(&c->cin, req->head_len);
+	buf_consume(&c->cin, head_len);
 
 	server_key(c, key, sizeof(key));
-	if (c->server.fd != -1 && !req->is_connect &&
+	if (c->server.fd != -1 && !c->is_connect &&
 	    strcmp(key, c->server_key) == 0) {
 		c->server_reused = 1;
 		conn_start_exchange(c);

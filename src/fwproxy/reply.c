@@ -137,6 +137,10 @@ void conn_reply_error(struct conn *c, int status, const char *cause,
 	struct buf body = {0};
 	char code[8], date[64];
 
+	if (c->socks_version != 0) {
+		conn_socks_reply_error(c, status);
+		return;
+	}
 	c->cout.off = c->cout.len = 0;
 	if (template != NULL) {
 		struct html_var vars[] = {
