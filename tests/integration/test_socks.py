@@ -186,3 +186,19 @@ def test_pysocks(fwproxy, world):
     assert "not allowed by ruleset" in str(e.value)
     assert p.wait_log(r'"other\.test" \(client 127\.0\.0\.1, SOCKS5 '
                       r'other\.test:80, rule default\)')
+
+
+def test_sni_check_applies_to_socks_tunnels(fwproxy, world, tmp_path):
+    # The tunnel is CONNECT's: asking for an allowed name while the TLS
+    # ClientHello names another host is domain fronting, refused alike.
+    p = fwproxy(ALLOW_NGINX + "\nConnectSNICheck yes",
+                rules="nginx.test\n")
+    rc, _, err = socks_curl("socks5h://127.0.0.1:%d" % p.port,
+                            "https://tls.test:%d/" % world.nginx.tls_port,
+                            "--connect-to", "tls.test:%d:nginx.test:%d"
+                            % (world.nginx.tls_port, world.nginx.tls_port),
+                            "--cacert", world.certs["ca"])
+    assert rc != 0, err
+    assert p.wait_log(r'Refused SOCKS5 tunnel to nginx\.test:%d from '
+                      r'127\.0\.0\.1: the TLS server name "tls\.test"'
+                      % world.nginx.tls_port), p.log_text()
