@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "rules_source.h"
 #include "test.h"
 #include "html.h"
 #include "util.h"
@@ -553,6 +554,39 @@ done:
 	return rc;
 }
 
+/* A VM whose rules are its Qubes firewall rules is edited in dom0: prints
+ * the command that allows each host. */
+static int qvm_firewall_lines(struct ctl *c, const struct ctl_vm_rules *vm,
+                              char **hosts, int n)
+{
+	struct ctl_test_target t;
+	char line[512];
+	const char *why;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if ((why = ctl_test_parse_target(hosts[i], &t)) != NULL) {
+			fprintf(stderr, "fwproxyctl: --add %s: %s\n", hosts[i],
+			        why);
+			return -1;
+		}
+		if (ctl_rules_qvm_firewall_add(c, vm, t.host, t.port, line,
+		                               sizeof(line)) != 0) {
+			fprintf(stderr,
+			        "fwproxyctl: %s: its rules are its Qubes "
+			        "firewall rules, which cannot be read now\n",
+			        vm->name);
+			return -1;
+		}
+		if (i == 0)
+			printf("%s: its rules are its Qubes firewall rules; to "
+			       "allow, run in dom0:\n",
+			       vm->name);
+		printf("%s\n", line);
+	}
+	return 0;
+}
+
 int ctl_denied_add_hosts(struct ctl *c, const struct ctl_vm_rules *vm,
                          char **hosts, int n)
 {
@@ -567,6 +601,10 @@ int ctl_denied_add_hosts(struct ctl *c, const struct ctl_vm_rules *vm,
 
 	if (cfg == NULL)
 		return -1;
+	if (ctl_rules_from(vm) == CTL_RULES_QUBES) {
+		config_free(cfg);
+		return qvm_firewall_lines(c, vm, hosts, n);
+	}
 	filter_options_from_config(cfg, &opt);
 	path = ctl_test_rules_path(cfg, vm, c);
 	if (path == NULL) {
@@ -597,7 +635,7 @@ int ctl_denied_add_hosts(struct ctl *c, const struct ctl_vm_rules *vm,
 		/* Reloaded after each line so that a host given twice, or
 		 * covered by the line just added, is not added again. */
 		filter_free(f);
-		f = filter_load(path, &opt, NULL, NULL);
+		f = ctl_rules_load(c, vm, path, &opt, NULL, NULL);
 		if (f != NULL) {
 			filter_check(f, t.host, t.port, t.url, &v);
 			if (v.allowed && v.line > 0) {

@@ -15,6 +15,7 @@
 
 #include "exec.h"
 #include "proc.h"
+#include "rules_source.h"
 #include "template.h"
 #include "util.h"
 
@@ -169,7 +170,11 @@ char *ctl_instance_render(const struct ctl *c, const struct ctl_vm_rules *vm,
 	v.iface = st->iface != NULL ? st->iface : "";
 	v.run_dir = dir;
 	out = ctl_template_render(c->template_text, &v, err, errlen);
-	if (out != NULL)
+	/* Rules made from Qubes' are named by the copy, whose comments say
+	 * where each line came from. */
+	if (out != NULL && ctl_rules_from(vm) != CTL_RULES_FILE)
+		out = name_rules_source(ctl_rules_config(c, vm, out), rules);
+	else if (out != NULL)
 		out = name_rules_source(out, vm->path);
 	free(log);
 	free(pid);
@@ -404,6 +409,19 @@ int ctl_instance_stop(struct ctl *c, const char *name)
 	return rc;
 }
 
+/* The rules vm's proxy reads (rules_source.h), or NULL (reported). */
+static char *vm_rules(const struct ctl *c, const struct ctl_vm_rules *vm)
+{
+	char *text = slurp(vm->path);
+
+	if (text == NULL) {
+		fprintf(stderr, "fwproxyctl: %s: %s\n", vm->path,
+		        strerror(errno));
+		return NULL;
+	}
+	return ctl_rules_expand(c, vm, text);
+}
+
 int ctl_instance_reload(struct ctl *c, const struct ctl_vm_rules *vm)
 {
 	struct ctl_vm_state st;
@@ -416,13 +434,9 @@ int ctl_instance_reload(struct ctl *c, const struct ctl_vm_rules *vm)
 		return -1;
 	}
 	text = render(c, vm, &st);
-	rules = slurp(vm->path);
-	if (text == NULL || rules == NULL) {
-		if (rules == NULL)
-			fprintf(stderr, "fwproxyctl: %s: %s\n", vm->path,
-			        strerror(errno));
+	rules = vm_rules(c, vm);
+	if (text == NULL || rules == NULL)
 		goto done;
-	}
 	c->changes++;
 	if (c->dry_run) {
 		printf("%s: would reload pid %ld (SIGHUP)\n", vm->name,
@@ -478,12 +492,9 @@ int ctl_instance_start(struct ctl *c, const struct ctl_vm_rules *vm, int force)
 	text = render(c, vm, &st);
 	if (text == NULL)
 		goto done;
-	rules = slurp(vm->path);
-	if (rules == NULL) {
-		fprintf(stderr, "fwproxyctl: %s: %s\n", vm->path,
-		        strerror(errno));
+	rules = vm_rules(c, vm);
+	if (rules == NULL)
 		goto done;
-	}
 	if (st.pid != 0 && !force && same_file(c, vm->name, "config", text)) {
 		if (same_file(c, vm->name, "rules", rules)) {
 			printf("%s: running (pid %ld), unchanged\n", vm->name,

@@ -12,10 +12,13 @@
 
 #include "check.h"
 #include "denied.h"
+#include "exec.h"
 #include "firewall.h"
 #include "instance.h"
 #include "qubes.h"
+#include "qubes_watch.h"
 #include "rulesdir.h"
+#include "rules_source.h"
 #include "template.h"
 #include "test.h"
 #include "vms.h"
@@ -49,6 +52,9 @@ struct command {
 static const char *rw_config = DEFAULT_RW_CONFIG;
 static char self_path[4096];
 static char global_args[8192];
+/* fwproxyctl and its global options, for running itself again. */
+static char *self_argv[32] = {self_path};
+static int n_self_argv = 1;
 
 static int load_template(struct ctl *c);
 
@@ -84,8 +90,9 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 	(void)argv;
 	if (ctl_firewall_list(&c->fw, &fw) != 0)
 		memset(&fw, 0, sizeof(fw));
-	printf("%-20s %-16s %-12s %-10s %-16s %s\n", "Name", "IP", "Interface",
-	       "Proxy_Pid", "Proxy_Address", "Firewall_Rule");
+	printf("%-20s %-16s %-12s %-10s %-16s %-13s %s\n", "Name", "IP",
+	       "Interface", "Proxy_Pid", "Proxy_Address", "Firewall_Rule",
+	       "Rules_From");
 	for (i = 0; i < c->rd->count; i++) {
 		const struct ctl_vm_rules *vm = &c->rd->vms[i];
 		struct ctl_vm_state st;
@@ -101,9 +108,9 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 		for (j = 0; j < fw.count; j++)
 			if (strcmp(fw.v[j].name, vm->name) == 0)
 				rule = "yes";
-		printf("%-20s %-16s %-12s %-10s %-16s %s\n", vm->name,
-		       vm->ip_text, st.iface ? st.iface : "--", pid, addr,
-		       rule);
+		printf("%-20s %-16s %-12s %-10s %-16s %-13s %s\n", vm->name,
+		       vm->ip_text, st.iface ? st.iface : "--", pid, addr, rule,
+		       ctl_rules_from_name(ctl_rules_from(vm)));
 	}
 	ctl_fw_list_free(&fw);
 	return 0;
@@ -139,6 +146,30 @@ static int remove_orphans(struct ctl *c)
 	return rc;
 }
 
+/* The Qubes firewall watch runs while a rules file asks for Qubes rules
+ * and QubesDB is there to watch. */
+static int wants_qubes_watch(struct ctl *c)
+{
+	char *argv[] = {(char *)"sh", (char *)"-c",
+	                (char *)"command -v qubesdb-watch", NULL};
+	size_t i;
+
+	for (i = 0; i < c->rd->count; i++)
+		if (ctl_rules_from(&c->rd->vms[i]) != CTL_RULES_FILE)
+			return ctl_exec(argv, NULL, NULL, 1) == 0;
+	return 0;
+}
+
+static int rescan(struct ctl *c);
+
+/* watch-qubes-firewall: runs until stopped. */
+static int cmd_watch_qubes(struct ctl *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_qubes_watch_run(c, self_argv, rescan);
+}
+
 static int cmd_update(struct ctl *c, int argc, char **argv)
 {
 	size_t i;
@@ -159,6 +190,8 @@ static int cmd_update(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (remove_orphans(c) != 0)
+		rc = -1;
+	if (ctl_qubes_watch_ensure(c, wants_qubes_watch(c), self_argv) != 0)
 		rc = -1;
 	if (c->changes == 0 && rc == 0)
 		printf("nothing to do: every proxy and rule is up to date\n");
@@ -236,6 +269,8 @@ static int cmd_kill_all(struct ctl *c, int argc, char **argv)
 		if (ctl_instance_stop(c, fw.v[i].name) != 0)
 			rc = -1;
 	ctl_fw_list_free(&fw);
+	if (ctl_qubes_watch_ensure(c, 0, self_argv) != 0)
+		rc = -1;
 	if (c->changes == 0)
 		printf("nothing to do: no proxy running\n");
 	return rc;
@@ -298,11 +333,25 @@ static int check_one(struct ctl *c, const struct ctl_vm_rules *vm,
 		path = vm->path;
 	if (type != NULL)
 		opt.type = *type;
-	k = ctl_check_file(path, &opt);
+	if (file == NULL && ctl_rules_from(vm) != CTL_RULES_FILE) {
+		/* The marker line stands for the VM's Qubes rules: the
+		 * file's own lines are linted, then what of Qubes' rules
+		 * cannot be carried over. */
+		char *text = ctl_rules_file_masked(vm);
+
+		k = text != NULL
+		        ? ctl_check_buffer(path, text, strlen(text), &opt)
+		        : ctl_check_file(path, &opt);
+		free(text);
+	} else {
+		k = ctl_check_file(path, &opt);
+	}
 	ctl_check_print(k, path, fix ? stderr : stdout);
 	if (fix)
 		fputs(k->fixed, stdout);
 	bad = k->errors > 0;
+	if (file == NULL && ctl_rules_report(c, vm, stdout) < 0)
+		bad = 1;
 	ctl_check_free(k);
 	config_free(cfg);
 	return bad;
@@ -325,6 +374,11 @@ static int setup_rules(struct ctl *c, int quiet)
 	if (c->rd == NULL)
 		return -1;
 	return load_template(c);
+}
+
+static int rescan(struct ctl *c)
+{
+	return setup_rules(c, 0);
 }
 
 /* A stand-in VM for rendering the template when no real one fits; path
@@ -479,6 +533,8 @@ static const struct command commands[] = {
      "stop every proxy this tool started"},
     {"kill-all-and-restart", cmd_kill_all_and_restart, 0, SETUP_ALL,
      "kill-all, then update"},
+    {"watch-qubes-firewall", cmd_watch_qubes, 0, SETUP_ALL,
+     "follow Qube Settings: reload VMs whose Qubes firewall rules change"},
     {"install-qubes", cmd_install_qubes, 0, SETUP_NONE,
      "set up the Qubes network hook and start-up call"},
     {"check", cmd_check, 1, SETUP_SELF,
@@ -520,6 +576,11 @@ static int is_help(const char *arg)
 static void add_global(const char *opt, const char *value)
 {
 	size_t n = strlen(global_args);
+
+	if (n_self_argv + 2 < (int)ARRAY_LEN(self_argv)) {
+		self_argv[n_self_argv++] = xstrdup(opt);
+		self_argv[n_self_argv++] = xstrdup(value);
+	}
 	snprintf(global_args + n, sizeof(global_args) - n, "%s%s '%s'",
 	         n ? " " : "", opt, value);
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "denied.h"
+#include "rules_source.h"
 #include "util.h"
 
 static void report_errors(void *ctx, const char *file, int line, int is_error,
@@ -174,6 +175,7 @@ int ctl_test_run(const struct ctl *c, const struct ctl_vm_rules *vm,
 	struct config *cfg;
 	const char *why, *path;
 	char line[HOSTNAME_MAX * 2 + 8];
+	enum ctl_rules_from from;
 	int rc = -1;
 
 	if ((why = ctl_test_parse_target(arg, &t)) != NULL) {
@@ -198,7 +200,10 @@ int ctl_test_run(const struct ctl *c, const struct ctl_vm_rules *vm,
 		goto done;
 	}
 	filter_options_from_config(cfg, &opt);
-	f = filter_load(path, &opt, report_errors, stderr);
+	from = vm->path != NULL && strcmp(path, vm->path) == 0
+	           ? ctl_rules_from(vm)
+	           : CTL_RULES_FILE;
+	f = ctl_rules_load(c, vm, path, &opt, report_errors, stderr);
 	if (f == NULL)
 		goto done;
 	filter_check(f, t.host, t.port, t.url, &v);
@@ -212,7 +217,11 @@ int ctl_test_run(const struct ctl *c, const struct ctl_vm_rules *vm,
 		by_default(out, cfg);
 		fputc('\n', out);
 	}
-	if (!v.allowed && v.line == 0 &&
+	if (!v.allowed && v.line == 0 && from != CTL_RULES_FILE &&
+	    ctl_rules_qvm_firewall_add(c, vm, t.host, t.port, line,
+	                               sizeof(line)) == 0)
+		fprintf(out, "to allow it, in dom0: %s\n", line);
+	if (!v.allowed && v.line == 0 && from != CTL_RULES_QUBES &&
 	    ctl_denied_rule(line, sizeof(line), &opt, t.host) == 0)
 		fprintf(out, "to allow it, add to %s: %s\n", path, line);
 	else if (!v.allowed && v.line > 0)

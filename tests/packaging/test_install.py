@@ -245,7 +245,8 @@ def test_completion():
         os.mkdir(os.path.join(d, "bin"))
         ok(complete(["fwproxyctl", ""]) == sorted(
             "show update start stop restart reload kill-all "
-            "kill-all-and-restart install-qubes check test denied".split()),
+            "kill-all-and-restart watch-qubes-firewall install-qubes check "
+            "test denied".split()),
            "completes every command")
         ok(complete(["fwproxyctl", "re"]) == ["reload", "restart"],
            "completes a command prefix")

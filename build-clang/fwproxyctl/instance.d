@@ -1,0 +1,30 @@
+build-clang/fwproxyctl/instance.o: src/fwproxyctl/instance.c \
+  src/fwproxyctl/instance.h src/fwproxyctl/firewall.h \
+  src/fwproxyctl/rulesdir.h src/fwproxyctl/vms.h src/fwproxyctl/exec.h \
+  src/fwproxyctl/proc.h src/fwproxyctl/rules_source.h \
+  src/common/filter.h src/common/config.h src/common/netaddr.h \
+  src/fwproxyctl/template.h src/common/util.h
+
+src/fwproxyctl/instance.h:
+
+src/fwproxyctl/firewall.h:
+
+src/fwproxyctl/rulesdir.h:
+
+src/fwproxyctl/vms.h:
+
+src/fwproxyctl/exec.h:
+
+src/fwproxyctl/proc.h:
+
+src/fwproxyctl/rules_source.h:
+
+src/common/filter.h:
+
+src/common/config.h:
+
+src/common/netaddr.h:
+
+src/fwproxyctl/template.h:
+
+src/common/util.h:

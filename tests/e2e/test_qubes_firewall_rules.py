@@ -1,0 +1,220 @@
+"""Qube Settings as the editor: a VM whose rules file says
+"@qubes-firewall" takes its allow-list from its Qubes firewall rules in
+QubesDB, and follows them as they change.
+
+QubesDB is served by stand-ins for Qubes' four command-line tools
+(tests/e2e/qubesdb), with the keys laid out as Qubes lays them out: dom0
+writes /qubes-firewall/IP/policy and the rules 0000, 0001, ... and then
+/qubes-firewall/IP itself, the write that tells the firewall VM to apply
+them. Every step is checked by what the client VM gets."""
+import json
+import os
+import time
+
+import pytest
+
+WORK = ("work", "10.137.0.13")
+SOCIAL = ("social", "10.137.2.13")
+STANDINS = os.path.join(os.path.dirname(__file__), "qubesdb")
+PREFIX = "/qubes-firewall/%s/" % WORK[1]
+
+
+class QubesDB:
+    """The test side of the stand-in: writes keys as dom0 does."""
+
+    def __init__(self, base):
+        self.dir = os.path.join(base, "qubesdb")
+        os.makedirs(self.dir, exist_ok=True)
+        self.db = {}
+        self.save()
+
+    def save(self):
+        tmp = os.path.join(self.dir, "db.json.tmp")
+        with open(tmp, "w") as f:
+            json.dump(self.db, f)
+        os.rename(tmp, os.path.join(self.dir, "db.json"))
+
+    def fire(self, path):
+        with open(os.path.join(self.dir, "events"), "a") as f:
+            f.write(path + "\n")
+
+    def set_rules(self, ip, policy, rules):
+        """Replaces ip's rules, then makes Qubes' final write."""
+        prefix = "/qubes-firewall/%s/" % ip
+        for key in [k for k in self.db if k.startswith(prefix)]:
+            del self.db[key]
+        if policy is not None:
+            self.db[prefix + "policy"] = policy
+        for i, rule in enumerate(rules):
+            self.db[prefix + "%04d" % i] = rule
+        self.db[prefix.rstrip("/")] = ""
+        self.save()
+        for key in sorted(k for k in self.db if k.startswith(prefix)):
+            self.fire(key)
+        self.fire(prefix.rstrip("/"))
+
+
+@pytest.fixture(scope="module")
+def qdb(env):
+    q = QubesDB(env.base)
+    env.qubes_env = ("env", "PATH=%s:%s" % (STANDINS, os.environ["PATH"]),
+                     "QUBESDB_DIR=" + q.dir)
+    return q
+
+
+def ctl(env, *args, check=True, qubes=True):
+    prefix = env.qubes_env if qubes else ("env",)
+    r = env.ex("fw", *prefix, env.ctl_bin, "--config-dir", env.config_dir,
+               "--run-dir", env.run_dir, *args, check=False, timeout=60)
+    if check and r.returncode != 0:
+        raise AssertionError("fwproxyctl %s: rc %d\n%s%s" % (
+            " ".join(args), r.returncode, r.stdout, r.stderr))
+    return r
+
+
+def until(cond, seconds):
+    """Seconds it took cond() to hold, or None."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if cond():
+            return time.monotonic() - start
+        time.sleep(0.05)
+    return None
+
+
+def log(env):
+    with open(os.path.join(env.run_dir, WORK[0], "log")) as f:
+        return f.read()
+
+
+def test_standins_answer_as_qubes_tools(env, qdb):
+    qdb.set_rules(WORK[1], "drop",
+                  ["action=accept dsthost=work.test proto=tcp "
+                   "dstports=80-80"])
+    r = env.ex("fw", *env.qubes_env, "qubesdb-multiread", PREFIX)
+    assert r.stdout == ("0000 = action=accept dsthost=work.test proto=tcp "
+                        "dstports=80-80\npolicy = drop\n")
+    r = env.ex("fw", *env.qubes_env, "qubesdb-list", "/qubes-firewall/")
+    assert r.stdout.splitlines() == [WORK[1], WORK[1] + "/0000",
+                                     WORK[1] + "/policy"]
+    r = env.ex("fw", *env.qubes_env, "qubesdb-read", "/nope", check=False)
+    assert r.returncode == 1 and "Failed to read /nope" in r.stderr
+
+
+def test_rules_appear(env, qdb):
+    env.write_rules(*WORK, "@qubes-firewall\n")
+    env.write_rules(*SOCIAL, "=social.test\n")
+    env.ctl("--firewall", "none", "show")  # the directory reads
+    r = ctl(env, "update")
+    assert "work: started" in r.stdout, r.stdout + r.stderr
+    assert "started the Qubes firewall watch" in r.stdout
+    assert env.fetch("vm1", "http://work.test/") == 200
+    # Port 443 is not in the Qubes rule; other names are not either.
+    assert env.fetch("vm1", "https://work.test/") in (0, 403)
+    assert env.fetch("vm1", "http://social.test/") == 403
+    rows = ctl(env, "show").stdout.splitlines()
+    assert rows[0].split()[-1] == "Rules_From"
+    from_ = {f[0]: f[-1] for f in (r.split() for r in rows[1:])}
+    assert from_ == {"work": "qubes", "social": "file"}
+
+
+def test_changes_in_qube_settings_reach_the_proxy_within_2s(env, qdb):
+    pid = ctl(env, "show").stdout.split("work")[1].split()[2]
+    qdb.set_rules(WORK[1], "drop", [
+        "action=accept dsthost=work.test proto=tcp dstports=80-80",
+        "action=accept dsthost=social.test proto=tcp",
+    ])
+    took = until(lambda: env.fetch("vm1", "http://social.test/", timeout=2)
+                 == 200, 5)
+    assert took is not None and took < 2, took
+    assert env.fetch("vm1", "http://work.test/") == 200
+    # A reload, not a restart: the same process.
+    assert ctl(env, "show").stdout.split("work")[1].split()[2] == pid
+
+
+def test_a_broken_entry_keeps_the_rules_in_force(env, qdb):
+    # Qubes itself refuses an unknown option; the proxy keeps what it had.
+    qdb.set_rules(WORK[1], "drop", [
+        "action=accept dsthost=work.test proto=tcp dstports=80-80",
+        "action=accept dsthost=other.test bogus=1",
+    ])
+    assert until(lambda: "cannot be used" in log(env), 5) is not None
+    assert "unsupported rule option" in log(env)
+    assert env.fetch("vm1", "http://social.test/") == 200
+    assert env.fetch("vm1", "http://other.test/") == 403
+
+
+def test_rules_change_again_after_the_fix(env, qdb):
+    qdb.set_rules(WORK[1], "drop", [
+        "action=accept dsthost=other.test proto=tcp",
+    ])
+    assert until(lambda: env.fetch("vm1", "http://other.test/", timeout=2)
+                 == 200, 5) is not None
+    assert env.fetch("vm1", "http://social.test/") == 403
+    assert env.fetch("vm1", "http://work.test/") == 403
+
+
+def test_test_check_and_denied_speak_qubes(env, qdb):
+    qdb.set_rules(WORK[1], "drop", [
+        "action=accept dsthost=other.test proto=tcp",
+        "action=accept proto=tcp dstports=22-22",
+        "action=accept",
+    ])
+    # "accept" last: everything is allowed (Qubes' usual unrestricted VM).
+    assert until(lambda: env.fetch("vm1", "http://social.test/", timeout=2)
+                 == 200, 5) is not None
+    qdb.set_rules(WORK[1], "drop", [
+        "action=accept dsthost=other.test proto=tcp",
+        "action=accept proto=tcp dstports=22-22",
+        "action=drop",
+    ])
+    assert until(lambda: env.fetch("vm1", "http://social.test/", timeout=2)
+                 == 403, 5) is not None
+    r = ctl(env, "test", "work", "http://social.test/", check=False)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert ("to allow it, in dom0: qvm-firewall work add --before 2 "
+            "action=accept dsthost=social.test proto=tcp dstports=80"
+            in r.stdout), r.stdout
+    r = ctl(env, "test", "work", "http://other.test/")
+    assert "allowed by %s" % os.path.join(env.run_dir, "work", "rules") \
+        in r.stdout, r.stdout
+    r = ctl(env, "check", "work")
+    assert ("work.10.137.0.13:1: warning: Qubes firewall rule "
+            "/qubes-firewall/10.137.0.13/0001: allows every name on some "
+            "ports" in r.stdout), r.stdout
+    r = ctl(env, "denied", "work", "--add", "social.test")
+    assert ("qvm-firewall work add --before 2 action=accept "
+            "dsthost=social.test proto=tcp dstports=443" in r.stdout), \
+        r.stdout
+    with open(os.path.join(env.config_dir, "work.%s" % WORK[1])) as f:
+        assert f.read() == "@qubes-firewall\n"
+
+
+def test_file_and_qubes_rules_together(env, qdb):
+    env.write_rules(*WORK, "=social.test\n@qubes-firewall\n")
+    ctl(env, "reload", "work")
+    assert env.fetch("vm1", "http://social.test/") == 200
+    assert env.fetch("vm1", "http://other.test/") == 200
+    assert env.fetch("vm1", "http://work.test/") == 403
+    assert ctl(env, "show").stdout.split("work")[1].split()[-1] == \
+        "file+qubes"
+
+
+def test_rules_disappear(env, qdb):
+    qdb.set_rules(WORK[1], "drop", [])
+    assert until(lambda: env.fetch("vm1", "http://other.test/", timeout=2)
+                 == 403, 5) is not None
+    assert env.fetch("vm1", "http://social.test/") == 200  # the file's own
+
+
+def test_outside_qubes_it_is_an_error(env, qdb):
+    ctl(env, "kill-all")
+    r = ctl(env, "update", check=False, qubes=False)
+    assert r.returncode != 0
+    assert ("asks for the Qubes firewall rules: qubesdb-multiread not "
+            "found" in r.stderr), r.stderr
+    assert "social: started" in r.stdout
+    # Fails closed: no proxy for the VM at all.
+    assert env.fetch("vm1", "http://social.test/") == 0
+    r = ctl(env, "check", "work", check=False, qubes=False)
+    assert r.returncode == 1 and "qubesdb-multiread not found" in r.stdout
