@@ -7,6 +7,7 @@
 #include "base64.h"
 #include "config_int.h"
 #include "hostname.h"
+#include "path.h"
 #include "util.h"
 
 #define PORT_MAX        65535
@@ -138,6 +139,21 @@ static void set_string(struct config_parse *p, const struct directive *d,
 	replace(field(p, d), argv[0]);
 }
 
+/* A file: a relative path names it from the config file's folder. */
+static void set_path(struct config_parse *p, const struct directive *d,
+                     char **argv, int argc)
+{
+	char **slot = field(p, d);
+
+	(void)argc;
+	if (argv[0][0] == '\0') {
+		config_diag(p, 1, "empty value");
+		return;
+	}
+	free(*slot);
+	*slot = path_beside(p->file, argv[0]);
+}
+
 static void set_int(struct config_parse *p, const struct directive *d,
                     char **argv, int argc)
 {
@@ -229,7 +245,7 @@ static void add_error_file(struct config_parse *p, const struct directive *d,
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->status = (int)status;
-	e->path = xstrdup(argv[1]);
+	e->path = path_beside(p->file, argv[1]);
 	*p->error_files_tail = e;
 	p->error_files_tail = &e->next;
 }
@@ -797,16 +813,16 @@ static const struct directive DIRECTIVES[] = {
     {"MaxClients", 1, 1, set_int, FIELD(max_clients), 1, MAX_CLIENTS_MAX},
     {"Allow", 1, 1, add_acl, 0, 1, 0},
     {"Deny", 1, 1, add_acl, 0, 0, 0},
-    {"LogFile", 1, 1, set_string, FIELD(log_file), 0, 0},
+    {"LogFile", 1, 1, set_path, FIELD(log_file), 0, 0},
     {"Syslog", 1, 1, set_bool, FIELD(syslog), 0, 0},
     {"LogLevel", 1, 1, set_log_level, 0, 0, 0},
-    {"PidFile", 1, 1, set_string, FIELD(pid_file), 0, 0},
-    {"DefaultErrorFile", 1, 1, set_string, FIELD(default_error_file), 0, 0},
+    {"PidFile", 1, 1, set_path, FIELD(pid_file), 0, 0},
+    {"DefaultErrorFile", 1, 1, set_path, FIELD(default_error_file), 0, 0},
     {"ErrorFile", 2, 2, add_error_file, 0, 0, 0},
     {"StatHost", 1, 1, set_stat_host, 0, 0, 0},
-    {"StatFile", 1, 1, set_string, FIELD(stat_file), 0, 0},
-    {"Filter", 1, 1, set_string, FIELD(filter), 0, 0},
-    {"FilterSource", 1, 1, set_string, FIELD(filter_source), 0, 0},
+    {"StatFile", 1, 1, set_path, FIELD(stat_file), 0, 0},
+    {"Filter", 1, 1, set_path, FIELD(filter), 0, 0},
+    {"FilterSource", 1, 1, set_path, FIELD(filter_source), 0, 0},
     {"FilterType", 1, 1, set_filter_type, 0, 0, 0},
     {"FilterExtended", 1, 1, set_filter_extended, 0, 0, 0},
     {"FilterURLs", 1, 1, set_bool, FIELD(filter_urls), 0, 0},

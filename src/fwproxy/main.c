@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "path.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "util.h"
@@ -408,7 +409,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = {0};
+	static struct options o; /* config_path lives as long as the process */
 	struct runtime *rt;
 	const struct config *cfg;
 	sigset_t sigs;
@@ -417,6 +418,13 @@ int main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) == -1)
 		return 2;
+	/* Reloads happen after the move to "/" and name the same file; the
+	 * paths in it are relative to its folder (path.h). */
+	if ((o.config_path = path_absolute(o.config_path)) == NULL) {
+		fprintf(stderr, "fwproxy: the current directory: %s\n",
+		        strerror(errno));
+		return 1;
+	}
 	rt = NULL;
 	{
 		struct config *c =
