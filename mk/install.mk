@@ -67,7 +67,10 @@ uninstall:
 	fi
 
 # Install and uninstall into a scratch DESTDIR, the manuals, the completion
-# and the units (tests/packaging/test_install.py).
+# and the units (tests/packaging/test_install.py); the README's dependency
+# table against the install scripts (the other tests/packaging/test_*.py).
 .PHONY: test-packaging
 test-packaging: all
 	$(PYTHON) tests/packaging/test_install.py
+	$(PYTHON) -m pytest -q -p no:cacheprovider \
+		$(filter-out %/test_install.py,$(wildcard tests/packaging/test_*.py))
