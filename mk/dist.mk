@@ -20,12 +20,20 @@ DIST_MIRROR ?=
 # linked in, so the firewall VM's template needs no package.
 DIST_LDLIBS   := -Wl,-Bstatic $(shell pkg-config --static --libs $(PKGS)) \
                  -Wl,-Bdynamic
-DIST_CFLAGS   := -O2 -g -fstack-protector-strong -fstack-clash-protection
+# -ffile-prefix-map: the checkout's path stays out of the debug
+# information, hence out of the build-id that install -s keeps.
+DIST_CFLAGS   := -O2 -g -fstack-protector-strong -fstack-clash-protection \
+                 -ffile-prefix-map=$(CURDIR)=.
 DIST_CPPFLAGS := -D_FORTIFY_SOURCE=2
 DIST_LDFLAGS  := -Wl,-z,relro,-z,now
 
-# Reproducible archives: every file dated from the last commit.
-DIST_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+# Reproducible archives: the same sources give the same bytes wherever
+# they are checked out (tests/packaging/test_reproducible_dist.py). Every
+# file is dated SOURCE_DATE_EPOCH when set, else from the last commit,
+# else from the Makefile (a tree unpacked from an archive).
+DIST_EPOCH ?= $(or $(SOURCE_DATE_EPOCH),$(shell \
+                git log -1 --format=%ct 2>/dev/null || \
+                stat -c %Y $(firstword $(MAKEFILE_LIST))))
 
 .PHONY: dist dist-bin dist-check dist-clean
 
@@ -67,7 +75,8 @@ dist: dist-bin
 	install -m 755 contrib/qubes/90-fwproxy $(DIST_STAGE)/network-hooks.d/
 	echo '$(VERSION)' >$(DIST_STAGE)/fwproxy/doc/VERSION
 	tar --sort=name --owner=0 --group=0 --numeric-owner \
-		--mtime=@$(DIST_EPOCH) -C $(DIST_STAGE) -cf - fwproxy \
+		--mode=u+rw,go-w,a+rX --mtime=@$(DIST_EPOCH) \
+		-C $(DIST_STAGE) -cf - fwproxy \
 		network-hooks.d | gzip -n -9 >$(DIST_TAR).new
 	mv $(DIST_TAR).new $(DIST_TAR)
 	cd $(DIST_DIR) && sha256sum $(DIST_NAME).tar.gz >$(DIST_NAME).tar.gz.sha256

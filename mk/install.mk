@@ -67,8 +67,9 @@ uninstall:
 	fi
 
 # Install and uninstall into a scratch DESTDIR, the manuals, the completion
-# and the units (tests/packaging/test_install.py); the README's dependency
-# table against the install scripts (the other tests/packaging/test_*.py).
+# and the units (tests/packaging/test_install.py); then the other
+# tests/packaging/test_*.py: the README's dependency table against the
+# install scripts, and make dist in two folders giving the same bytes.
 .PHONY: test-packaging
 test-packaging: all
 	$(PYTHON) tests/packaging/test_install.py
