@@ -106,6 +106,7 @@ struct conn {
 	char dial_error[128];
 	int dial_refused; /* addresses refused by destination policy */
 	int dial_timed_out;
+	int dial_no_fds; /* a socket failed with EMFILE or ENFILE: 503 */
 
 	/* The open server connection's identity, for reuse. */
 	char server_key[HOSTNAME_MAX + 64];

@@ -37,6 +37,31 @@ void conn_dial_cancel(struct conn *c)
 	buf_free(&c->hs);
 }
 
+static int out_of_fds(int err)
+{
+	return err == EMFILE || err == ENFILE;
+}
+
+/* A lookup that gave no address: 504 when the DNS server did not answer
+ * in time, 503 when no descriptor was left for the query, 502 for every
+ * answer that is a failure; the reason names which. */
+static void lookup_failed(struct conn *c, enum resolve_status st,
+                          const char *reason)
+{
+	char detail[HOSTNAME_MAX + 100];
+
+	snprintf(detail, sizeof(detail), "cannot resolve %s: %s", dial_host(c),
+	         reason);
+	log_msg(LOG_LEVEL_WARNING, "For %s: %s", c->client_ip, detail);
+	c->px->stats.errors++;
+	if (st == RESOLVE_TIMEOUT)
+		conn_reply_error(c, 504, "Gateway Timeout", detail, 1);
+	else if (st == RESOLVE_NO_FDS)
+		conn_reply_error(c, 503, "Service Unavailable", detail, 1);
+	else
+		conn_reply_error(c, 502, "Bad Gateway", detail, 1);
+}
+
 static void dial_failed(struct conn *c)
 {
 	char detail[HOSTNAME_MAX + 200];
@@ -56,7 +81,9 @@ static void dial_failed(struct conn *c)
 	snprintf(detail, sizeof(detail), "unable to connect to %s:%u: %s",
 	         dial_host(c), dial_port(c), c->dial_error);
 	log_msg(LOG_LEVEL_WARNING, "For %s: %s", c->client_ip, detail);
-	if (c->dial_timed_out)
+	if (c->dial_no_fds)
+		conn_reply_error(c, 503, "Service Unavailable", detail, 1);
+	else if (c->dial_timed_out)
 		conn_reply_error(c, 504, "Gateway Timeout", detail, 1);
 	else
 		conn_reply_error(c, 502, "Bad Gateway", detail, 1);
@@ -91,19 +118,14 @@ static const char *destination_refusal(const struct conn *c,
 	return NULL;
 }
 
-static void resolved(void *arg, const char *error,
+static void resolved(void *arg, enum resolve_status st, const char *reason,
                      const struct resolve_result *res)
 {
 	struct conn *c = arg;
 
 	c->dns = NULL;
-	if (error != NULL) {
-		char detail[HOSTNAME_MAX + 100];
-		snprintf(detail, sizeof(detail), "cannot resolve %s: %s",
-		         dial_host(c), error);
-		log_msg(LOG_LEVEL_WARNING, "For %s: %s", c->client_ip, detail);
-		c->px->stats.errors++;
-		conn_reply_error(c, 502, "Bad Gateway", detail, 1);
+	if (st != RESOLVE_OK) {
+		lookup_failed(c, st, reason);
 		return;
 	}
 	c->addrs = *res;
@@ -122,6 +144,7 @@ void conn_dial(struct conn *c)
 	c->dial_error[0] = '\0';
 	c->dial_refused = 0;
 	c->dial_timed_out = 0;
+	c->dial_no_fds = 0;
 	c->addrs.n = 0;
 	c->addr_next = 0;
 	conn_update_events(c);
@@ -211,8 +234,10 @@ static void try_next_address(struct conn *c)
 		fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		            0);
 		if (fd == -1) {
+			c->dial_no_fds |= out_of_fds(errno);
 			snprintf(c->dial_error, sizeof(c->dial_error), "%s",
-			         strerror(errno));
+			         c->dial_no_fds ? "out of file descriptors"
+			                        : strerror(errno));
 			continue;
 		}
 		if (bind_source(c, fd, family) == -1 ||
@@ -491,10 +516,8 @@ void conn_dial_event(struct conn *c, uint32_t events)
 	if (events == 0) { /* deadline */
 		if (c->dial == DIAL_RESOLVE) {
 			conn_dial_cancel(c);
-			c->dial_timed_out = 1;
-			str_copy(c->dial_error, "name lookup timed out",
-			         sizeof(c->dial_error));
-			dial_failed(c);
+			lookup_failed(c, RESOLVE_TIMEOUT,
+			              RESOLVE_TIMEOUT_REASON);
 			return;
 		}
 		if (c->dial == DIAL_CONNECT) {

@@ -188,6 +188,8 @@ fill:
  * drained for a moment first. */
 #define LINGER_MAX 256
 #define LINGER_MS  2000
+/* Bytes read away from a refused client that cannot linger. */
+#define LINGER_DRAIN_MAX (64 * 1024)
 
 struct lingering {
 	struct event_source src;
@@ -225,21 +227,34 @@ static void linger_event(struct event_source *src, uint32_t events)
 		linger_close(l);
 }
 
-static void refuse_now(struct proxy *px, int fd, int status, const char *reason)
+/* Writes status with a one-line text body that says why, and ends the
+ * sending side. 0 / -1. */
+static int send_refusal(int fd, int status, const char *phrase, const char *why)
 {
-	struct lingering *l;
-	char msg[256];
+	char msg[512];
 	int n = snprintf(msg, sizeof(msg),
 	                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
 	                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
-	                 status, reason, strlen(reason) + 1, reason);
+	                 status, phrase, strlen(why) + 1, why);
 
-	if (write(fd, msg, (size_t)n) < 0 || px == NULL ||
+	if (write(fd, msg, (size_t)n) < 0)
+		return -1;
+	shutdown(fd, SHUT_WR);
+	return 0;
+}
+
+/* Answers status (send_refusal), then drains the connection for a moment
+ * before closing it. */
+static void refuse_now(struct proxy *px, int fd, int status, const char *phrase,
+                       const char *why)
+{
+	struct lingering *l;
+
+	if (send_refusal(fd, status, phrase, why) == -1 ||
 	    px->n_lingering >= LINGER_MAX) {
 		close(fd);
 		return;
 	}
-	shutdown(fd, SHUT_WR);
 	l = xcalloc(1, sizeof(*l));
 	l->px = px;
 	l->src.fd = fd;
@@ -277,13 +292,70 @@ static void return_idle_memory(struct proxy *px)
 	malloc_trim(0);
 }
 
+/* Out of descriptors with no spare (it could not be made again), the
+ * listening socket stays readable: it leaves epoll until the next tick
+ * finds a descriptor for the spare, so that the loop does not spin on
+ * clients it cannot take. */
+static void pause_accepting(struct proxy *px)
+{
+	if (px->accept_paused || px->stopping)
+		return;
+	px->accept_paused = 1;
+	event_modify(px->loop, &px->listener, 0);
+}
+
+static void resume_accepting(struct proxy *px)
+{
+	if (px->reserve_fd == -1)
+		px->reserve_fd = dup(px->listener.fd);
+	if (!px->accept_paused || px->reserve_fd == -1 || px->stopping)
+		return;
+	px->accept_paused = 0;
+	event_modify(px->loop, &px->listener, EPOLLIN);
+}
+
+/* Out of descriptors: the spare one accepts this client so that it gets
+ * a 503 that says why at once, rather than a wait in the backlog. It
+ * cannot linger (that would hold the spare): the request that came with
+ * it is read away before the close, since closing with unread bytes
+ * would reset the connection and could lose the answer. */
+static void refuse_out_of_fds(struct proxy *px)
+{
+	char sink[4096];
+	size_t drained = 0;
+	ssize_t n;
+	int fd;
+
+	close(px->reserve_fd);
+	px->reserve_fd = -1;
+	fd = accept4(px->listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd != -1) {
+		if (send_refusal(fd, 503, "Service Unavailable",
+		                 "fwproxy is out of file descriptors (too many "
+		                 "open connections); try again shortly") == 0)
+			while (drained < LINGER_DRAIN_MAX &&
+			       (n = read(fd, sink, sizeof(sink))) > 0)
+				drained += (size_t)n;
+		close(fd);
+	}
+	px->reserve_fd = dup(px->listener.fd);
+	px->stats.over_limit++;
+	/* Once a second at most: a flood must not fill the disk. */
+	if (event_now_ms() >= px->emfile_logged_ms + 1000) {
+		px->emfile_logged_ms = event_now_ms();
+		log_msg(LOG_LEVEL_WARNING,
+		        "Out of file descriptors: refusing new clients");
+	}
+}
+
 static void accept_event(struct event_source *src, uint32_t events)
 {
 	struct proxy *px = src->owner;
 	int i;
 
 	(void)events;
-	for (i = 0; i < ACCEPT_BATCH && !px->stopping; i++) {
+	for (i = 0; i < ACCEPT_BATCH && !px->stopping && !px->accept_paused;
+	     i++) {
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		uint8_t addr[16];
@@ -291,31 +363,13 @@ static void accept_event(struct event_source *src, uint32_t events)
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd == -1) {
-			if ((errno == EMFILE || errno == ENFILE) &&
-			    px->reserve_fd != -1) {
-				/* Out of descriptors: use the spare one to
-				 * refuse this client fast instead of letting
-				 * it wait in the backlog. */
-				close(px->reserve_fd);
-				fd = accept4(src->fd, NULL, NULL,
-				             SOCK_NONBLOCK | SOCK_CLOEXEC);
-				if (fd != -1)
-					refuse_now(NULL, fd, 503,
-					           "Service Unavailable");
-				px->reserve_fd = dup(src->fd);
-				px->stats.over_limit++;
-				/* Once a second at most: a flood must not
-				 * fill the disk. */
-				if (event_now_ms() >=
-				    px->emfile_logged_ms + 1000) {
-					px->emfile_logged_ms = event_now_ms();
-					log_msg(LOG_LEVEL_WARNING,
-					        "Out of file descriptors: "
-					        "refusing new clients");
-				}
-				continue;
-			}
-			return;
+			if (errno != EMFILE && errno != ENFILE)
+				return;
+			if (px->reserve_fd != -1)
+				refuse_out_of_fds(px);
+			if (px->reserve_fd == -1)
+				pause_accepting(px);
+			continue;
 		}
 		if (netaddr_from_sockaddr((struct sockaddr *)&peer, addr) ==
 		        -1 ||
@@ -325,15 +379,22 @@ static void accept_event(struct event_source *src, uint32_t events)
 			log_msg(LOG_LEVEL_NOTICE,
 			        "Unauthorized connection from %s",
 			        netaddr_format(addr, ip, sizeof(ip)));
-			refuse_now(px, fd, 403, "Access denied");
+			refuse_now(px, fd, 403, "Forbidden",
+			           "Access denied: this client address is not "
+			           "admitted by Allow/Deny");
 			continue;
 		}
 		if (px->n_conns >= px->rt->cfg->max_clients) {
+			char why[160];
 			px->stats.over_limit++;
 			log_msg(LOG_LEVEL_WARNING,
 			        "MaxClients (%d) reached: refusing a client",
 			        px->rt->cfg->max_clients);
-			refuse_now(px, fd, 503, "Service Unavailable");
+			snprintf(why, sizeof(why),
+			         "fwproxy is serving its maximum of %d "
+			         "connections (MaxClients); try again shortly",
+			         px->rt->cfg->max_clients);
+			refuse_now(px, fd, 503, "Service Unavailable", why);
 			continue;
 		}
 		conn_accept(px, fd, (struct sockaddr *)&peer);
@@ -438,6 +499,7 @@ void proxy_run(struct proxy *px)
 				conn_check_deadline(c, now);
 			}
 			linger_expire(px, now);
+			resume_accepting(px);
 			return_idle_memory(px);
 			next_tick = now + TICK_MS;
 		}

@@ -62,7 +62,8 @@ struct proxy {
 	struct resolver *resolver;
 	struct runtime *rt;
 	struct event_source listener;
-	int reserve_fd; /* given up to accept-and-refuse on EMFILE */
+	int reserve_fd;    /* given up to accept-and-refuse on EMFILE */
+	int accept_paused; /* out of descriptors, no spare: listener idle */
 	int64_t emfile_logged_ms;
 	struct conn *conns;          /* every open connection */
 	struct lingering *lingering; /* refused clients, drained before close */

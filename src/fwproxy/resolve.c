@@ -1,12 +1,19 @@
+/* Asynchronous name resolution: c-ares driven by the event loop, one
+ * query per name in flight however many connections wait for it, and a
+ * cache that keeps answers for their TTL. */
 #include "resolve.h"
 
 #include <ares.h>
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "hostname.h"
 #include "util.h"
@@ -19,6 +26,14 @@
  * a short floor does not weaken it. */
 #define CACHE_MIN_TTL_S 5
 #define MAX_SOCKETS     16
+#define PENDING_BUCKETS 256
+/* c-ares tries each server this many times, the second try waiting twice
+ * as long as the first: tries of DNSTimeout / 3 and 2 * DNSTimeout / 3
+ * end the lookup at DNSTimeout. */
+#define TRIES          2
+#define DNS_HEADER_LEN 12
+#define RCODE_SERVFAIL 2
+#define RCODE_REFUSED  5
 
 struct cache_entry {
 	struct cache_entry *next;
@@ -27,10 +42,19 @@ struct cache_entry {
 	char host[]; /* NUL-terminated */
 };
 
+/* One caller waiting for a lookup. */
 struct resolve_query {
-	struct resolver *r;
 	resolve_fn *fn; /* NULL once cancelled */
 	void *arg;
+	struct resolve_query *next;
+};
+
+/* One name being looked up, with everyone waiting for it. */
+struct lookup {
+	struct resolver *r;
+	struct lookup *next; /* in its pending bucket */
+	struct resolve_query *waiters, **waiters_tail;
+	int rcode; /* a SERVFAIL or REFUSED answer seen for it, or 0 */
 	char host[HOSTNAME_MAX + 1];
 };
 
@@ -45,8 +69,10 @@ struct resolver {
 	struct resolver_socket sockets[MAX_SOCKETS];
 	struct cache_entry *cache[CACHE_BUCKETS];
 	size_t cache_entries;
-	unsigned long hits, misses;
+	struct lookup *pending_by_host[PENDING_BUCKETS];
+	unsigned long hits, shared, misses;
 	int pending;
+	int socket_errno; /* of the last socket c-ares could not open, or 0 */
 };
 
 static unsigned hash_host(const char *s)
@@ -164,6 +190,84 @@ static void socket_state(void *data, ares_socket_t fd, int readable,
 		free_slot->src.fd = -1;
 }
 
+/* c-ares's own socket calls, except that a socket that cannot be opened
+ * leaves its errno behind: c-ares reports only "could not contact", and
+ * out of descriptors must be told apart from a server that is down. */
+static ares_socket_t sock_open(int family, int type, int protocol, void *data)
+{
+	struct resolver *r = data;
+	int fd = socket(family, type, protocol);
+
+	r->socket_errno = fd == -1 ? errno : 0;
+	return fd;
+}
+
+static int sock_close(ares_socket_t fd, void *data)
+{
+	(void)data;
+	return close(fd);
+}
+
+static struct lookup **pending_slot(struct resolver *r, const char *host);
+
+/* c-ares reports a name whose servers all answered SERVFAIL or REFUSED as
+ * "could not contact"; the answers themselves say which, and the
+ * lookup of the name they ask about keeps that. */
+static void note_rcode(struct resolver *r, const uint8_t *m, size_t n)
+{
+	char name[HOSTNAME_MAX + 1];
+	size_t at = DNS_HEADER_LEN, len = 0;
+	int rcode = m[3] & 0x0f;
+	struct lookup *l;
+
+	if (rcode != RCODE_SERVFAIL && rcode != RCODE_REFUSED)
+		return;
+	while (at < n && m[at] != 0) {
+		size_t label = m[at++];
+		if (label > 63 || at + label > n ||
+		    len + label + 1 > HOSTNAME_MAX)
+			return;
+		if (len > 0)
+			name[len++] = '.';
+		for (; label > 0; label--)
+			name[len++] = (char)ascii_lower(m[at++]);
+	}
+	name[len] = '\0';
+	l = *pending_slot(r, name);
+	if (l != NULL && l->rcode == 0)
+		l->rcode = rcode;
+}
+
+static int sock_connect(ares_socket_t fd, const struct sockaddr *sa,
+                        ares_socklen_t len, void *data)
+{
+	(void)data;
+	return connect(fd, sa, len);
+}
+
+static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len,
+                                  int flags, struct sockaddr *from,
+                                  ares_socklen_t *from_len, void *data)
+{
+	ssize_t n = recvfrom(fd, buf, len, flags, from, from_len);
+
+	/* from is NULL for TCP, whose answers come in pieces. */
+	if (from != NULL && n > DNS_HEADER_LEN)
+		note_rcode(data, buf, (size_t)n);
+	return n;
+}
+
+static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int n,
+                               void *data)
+{
+	(void)data;
+	return writev(fd, iov, n);
+}
+
+static const struct ares_socket_functions socket_functions = {
+    sock_open, sock_close, sock_connect, sock_recvfrom, sock_sendv,
+};
+
 struct resolver *resolver_new(struct event_loop *loop, char *const *servers,
                               int n, int timeout_s, char *err, size_t errsize)
 {
@@ -183,8 +287,8 @@ struct resolver *resolver_new(struct event_loop *loop, char *const *servers,
 	memset(&opt, 0, sizeof(opt));
 	opt.sock_state_cb = socket_state;
 	opt.sock_state_cb_data = r;
-	opt.timeout = timeout_s * 1000 / 2;
-	opt.tries = 2;
+	opt.timeout = timeout_s * 1000 / (2 * TRIES - 1);
+	opt.tries = TRIES;
 	status = ares_init_options(&r->channel, &opt,
 	                           ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
 	                               ARES_OPT_TRIES);
@@ -193,6 +297,7 @@ struct resolver *resolver_new(struct event_loop *loop, char *const *servers,
 		free(r);
 		return NULL;
 	}
+	ares_set_socket_functions(r->channel, &socket_functions, r);
 	if (n > 0) {
 		size_t len = 0;
 		char *csv;
@@ -225,17 +330,78 @@ void resolver_free(struct resolver *r)
 	free(r);
 }
 
+static struct lookup **pending_slot(struct resolver *r, const char *host)
+{
+	struct lookup **pp =
+	    &r->pending_by_host[hash_host(host) % PENDING_BUCKETS];
+
+	while (*pp != NULL && strcmp((*pp)->host, host) != 0)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* What a failed lookup's callers are told. */
+static enum resolve_status failure(const struct resolver *r,
+                                   const struct lookup *l, int status,
+                                   const char **reason)
+{
+	switch (status) {
+	case ARES_ETIMEOUT:
+		*reason = RESOLVE_TIMEOUT_REASON;
+		return RESOLVE_TIMEOUT;
+	case ARES_ENOTFOUND:
+		*reason = "no such name (NXDOMAIN)";
+		return RESOLVE_FAILED;
+	case ARES_SUCCESS:
+	case ARES_ENODATA:
+		*reason = "the name has no IPv4 or IPv6 address (NODATA)";
+		return RESOLVE_FAILED;
+	case ARES_ESERVFAIL:
+		*reason = "the DNS server failed to answer (SERVFAIL)";
+		return RESOLVE_FAILED;
+	case ARES_EREFUSED:
+		*reason = "the DNS server refused the query (REFUSED)";
+		return RESOLVE_FAILED;
+	case ARES_ENOMEM:
+		*reason = "out of memory";
+		return RESOLVE_FAILED;
+	case ARES_ECONNREFUSED:
+		if (r->socket_errno == EMFILE || r->socket_errno == ENFILE) {
+			*reason = "out of file descriptors for the DNS query";
+			return RESOLVE_NO_FDS;
+		}
+		if (l->rcode == RCODE_SERVFAIL)
+			return failure(r, l, ARES_ESERVFAIL, reason);
+		if (l->rcode == RCODE_REFUSED)
+			return failure(r, l, ARES_EREFUSED, reason);
+		*reason = "could not contact the DNS server (connection "
+		          "refused)";
+		return RESOLVE_FAILED;
+	default:
+		*reason = ares_strerror(status);
+		return RESOLVE_FAILED;
+	}
+}
+
 static void lookup_done(void *arg, int status, int timeouts,
                         struct ares_addrinfo *ai)
 {
-	struct resolve_query *q = arg;
-	struct resolver *r = q->r;
+	struct lookup *l = arg;
+	struct resolver *r = l->r;
+	struct lookup **slot;
 	struct resolve_result res;
 	struct ares_addrinfo_node *node;
+	enum resolve_status st = RESOLVE_OK;
+	const char *reason = NULL;
 	int ttl = CACHE_MAX_TTL_S;
 
 	(void)timeouts;
 	r->pending--;
+	slot = pending_slot(r, l->host);
+	/* Out of the table first: a caller that looks the name up again
+	 * from its callback finds the cache or starts a query of its own. */
+	if (*slot == l)
+		*slot = l->next;
 	res.n = 0;
 	if (status == ARES_SUCCESS && ai != NULL) {
 		for (node = ai->nodes;
@@ -255,22 +421,21 @@ static void lookup_done(void *arg, int status, int timeouts,
 	}
 	if (ai != NULL)
 		ares_freeaddrinfo(ai);
-	if (status == ARES_EDESTRUCTION)
-		q->fn = NULL;
 	if (res.n > 0)
-		cache_store(r, q->host, &res, ttl);
-	if (q->fn != NULL) {
-		if (res.n > 0)
-			q->fn(q->arg, NULL, &res);
-		else if (status == ARES_ETIMEOUT)
-			q->fn(q->arg, "name lookup timed out", NULL);
-		else if (status == ARES_SUCCESS || status == ARES_ENOTFOUND ||
-		         status == ARES_ENODATA)
-			q->fn(q->arg, "name not found", NULL);
-		else
-			q->fn(q->arg, ares_strerror(status), NULL);
+		cache_store(r, l->host, &res, ttl);
+	else
+		st = failure(r, l, status, &reason);
+	/* A callback may cancel a waiter further down the list (closing
+	 * another connection): each is freed only after its turn. */
+	while (l->waiters != NULL) {
+		struct resolve_query *q = l->waiters;
+		if (q->fn != NULL && status != ARES_EDESTRUCTION)
+			q->fn(q->arg, st, reason,
+			      st == RESOLVE_OK ? &res : NULL);
+		l->waiters = q->next;
+		free(q);
 	}
-	free(q);
+	free(l);
 }
 
 int resolver_lookup(struct resolver *r, const char *host, resolve_fn *fn,
@@ -280,24 +445,37 @@ int resolver_lookup(struct resolver *r, const char *host, resolve_fn *fn,
 	const struct cache_entry *e = cache_find(r, host);
 	struct ares_addrinfo_hints hints;
 	struct resolve_query *q;
+	struct lookup **slot, *l;
 
 	if (e != NULL) {
 		r->hits++;
 		*now = e->result;
 		return 1;
 	}
-	r->misses++;
 	q = xcalloc(1, sizeof(*q));
-	q->r = r;
 	q->fn = fn;
 	q->arg = arg;
-	str_copy(q->host, host, sizeof(q->host));
+	*query = q;
+	slot = pending_slot(r, host);
+	if (*slot != NULL) {
+		r->shared++;
+		l = *slot;
+		*l->waiters_tail = q;
+		l->waiters_tail = &q->next;
+		return 0;
+	}
+	r->misses++;
+	l = xcalloc(1, sizeof(*l));
+	l->r = r;
+	l->waiters = q;
+	l->waiters_tail = &q->next;
+	str_copy(l->host, host, sizeof(l->host));
+	*slot = l;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_flags = ARES_AI_NOSORT;
-	*query = q;
 	r->pending++;
-	ares_getaddrinfo(r->channel, host, NULL, &hints, lookup_done, q);
+	ares_getaddrinfo(r->channel, host, NULL, &hints, lookup_done, l);
 	return 0;
 }
 
@@ -326,8 +504,9 @@ void resolver_tick(struct resolver *r)
 }
 
 void resolver_counts(const struct resolver *r, unsigned long *hits,
-                     unsigned long *misses)
+                     unsigned long *shared, unsigned long *misses)
 {
 	*hits = r->hits;
+	*shared = r->shared;
 	*misses = r->misses;
 }

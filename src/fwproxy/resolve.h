@@ -27,10 +27,23 @@ struct resolve_result {
 	union resolve_addr addr[RESOLVE_MAX_ADDRS]; /* port 0 */
 };
 
-/* Called once per lookup that was not cancelled: error NULL and res with
- * n >= 1, or a constant error message and res NULL. */
-typedef void resolve_fn(void *arg, const char *error,
-                        const struct resolve_result *res);
+/* How a lookup ended. */
+enum resolve_status {
+	RESOLVE_OK,
+	RESOLVE_TIMEOUT, /* no answer in time */
+	RESOLVE_NO_FDS,  /* out of file descriptors for the query */
+	RESOLVE_FAILED,  /* an answer that gives no address, or an error */
+};
+
+/* The reason given for RESOLVE_TIMEOUT. */
+#define RESOLVE_TIMEOUT_REASON "no answer from the DNS server in time (timeout)"
+
+/* Called once per lookup that was not cancelled: RESOLVE_OK with res
+ * holding n >= 1 addresses and reason NULL, or another status with res
+ * NULL and a constant reason that names the cause (NXDOMAIN, SERVFAIL,
+ * REFUSED, timeout, out of file descriptors, ...). */
+typedef void resolve_fn(void *arg, enum resolve_status status,
+                        const char *reason, const struct resolve_result *res);
 
 /* servers: "IP", "IP:PORT" or "[IPV6]:PORT" strings; n 0 means the
  * system's resolv.conf (read now, never again). Returns NULL with a message
@@ -43,7 +56,10 @@ void resolver_free(struct resolver *r);
 
 /* Starts a lookup of host (a name, not an IP literal). Returns 1 when the
  * cache answered (now filled, fn not called), 0 when fn will be called
- * later (*query set, valid until then or resolve_cancel). */
+ * later (*query set, valid until then or resolve_cancel). Lookups of a
+ * name already being looked up wait for that one: one DNS query serves
+ * them all. fn may be called before this returns (a hosts-file answer, a
+ * socket that cannot be opened). */
 int resolver_lookup(struct resolver *r, const char *host, resolve_fn *fn,
                     void *arg, struct resolve_result *now,
                     struct resolve_query **query);
@@ -56,8 +72,9 @@ void resolve_cancel(struct resolve_query *q);
 int resolver_timeout_ms(struct resolver *r);
 void resolver_tick(struct resolver *r);
 
-/* Lookups answered from the cache and from the network so far. */
+/* Lookups answered from the cache, by a query already in flight for the
+ * same name, and by a query of their own, so far. */
 void resolver_counts(const struct resolver *r, unsigned long *hits,
-                     unsigned long *misses);
+                     unsigned long *shared, unsigned long *misses);
 
 #endif

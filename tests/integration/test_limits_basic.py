@@ -50,6 +50,7 @@ def test_max_clients_plus_one_gets_503(fwproxy, world):
                      % world.origin.port).encode(), timeout=5)
         elapsed = time.monotonic() - t0
         assert data.startswith(b"HTTP/1.1 503"), data
+        assert b"(MaxClients)" in data, data
         assert elapsed < 2, elapsed
         # The held clients are still served.
         held[0].sendall(b"Host: h.test\r\n\r\n")

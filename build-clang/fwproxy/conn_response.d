@@ -1,0 +1,29 @@
+build-clang/fwproxy/conn_response.o: src/fwproxy/conn_response.c \
+  src/fwproxy/conn.h src/fwproxy/proxy.h src/common/buf.h \
+  src/common/config.h src/common/netaddr.h src/fwproxy/event.h \
+  src/common/filter.h src/common/hostname.h src/common/http_parse.h \
+  src/common/util.h src/fwproxy/resolve.h src/fwproxy/log.h
+
+src/fwproxy/conn.h:
+
+src/fwproxy/proxy.h:
+
+src/common/buf.h:
+
+src/common/config.h:
+
+src/common/netaddr.h:
+
+src/fwproxy/event.h:
+
+src/common/filter.h:
+
+src/common/hostname.h:
+
+src/common/http_parse.h:
+
+src/common/util.h:
+
+src/fwproxy/resolve.h:
+
+src/fwproxy/log.h:

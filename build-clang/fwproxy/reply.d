@@ -1,0 +1,29 @@
+build-clang/fwproxy/reply.o: src/fwproxy/reply.c src/fwproxy/conn.h \
+  src/fwproxy/proxy.h src/common/buf.h src/common/config.h \
+  src/common/netaddr.h src/fwproxy/event.h src/common/filter.h \
+  src/common/hostname.h src/common/http_parse.h src/common/util.h \
+  src/fwproxy/resolve.h src/common/html.h
+
+src/fwproxy/conn.h:
+
+src/fwproxy/proxy.h:
+
+src/common/buf.h:
+
+src/common/config.h:
+
+src/common/netaddr.h:
+
+src/fwproxy/event.h:
+
+src/common/filter.h:
+
+src/common/hostname.h:
+
+src/common/http_parse.h:
+
+src/common/util.h:
+
+src/fwproxy/resolve.h:
+
+src/common/html.h:
