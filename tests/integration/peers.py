@@ -80,9 +80,10 @@ def make_ca(directory, names=("tls.test",)):
 NGINX_CONF = """\
 user root;
 worker_processes 1;
+worker_rlimit_nofile {nofile};
 pid {d}/nginx.pid;
 error_log {d}/error.log info;
-events {{ worker_connections 256; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     default_type application/octet-stream;
     types {{ text/html html; text/plain txt; }}
@@ -118,9 +119,10 @@ http {{
 
 class Nginx:
     """A private nginx on host: plain HTTP on .port, TLS on .tls_port,
-    serving .www (index.html, big.bin, ssi/)."""
+    serving .www (index.html, big.bin, ssi/), with worker_connections
+    connections at once."""
 
-    def __init__(self, directory, host, certs, big_path):
+    def __init__(self, directory, host, certs, big_path, worker_connections=256):
         d = str(directory)
         os.makedirs(os.path.join(d, "www", "ssi"), exist_ok=True)
         self.dir, self.host = d, host
@@ -141,6 +143,8 @@ class Nginx:
         with open(conf, "w") as f:
             f.write(NGINX_CONF.format(d=d, host=host, port=self.port,
                                       tls_port=self.tls_port,
+                                      worker_connections=worker_connections,
+                                      nofile=2 * worker_connections + 64,
                                       cert=certs["cert"], key=certs["key"]))
         self.proc = subprocess.Popen(
             ["nginx", "-p", d, "-c", conf, "-g", "daemon off;"],
