@@ -1,14 +1,12 @@
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config_int.h"
+#include "file.h"
+#include "text.h"
 #include "util.h"
 
 /* Far above any real configuration; only keeps a mistaken path (a log, a
@@ -182,6 +180,26 @@ static void check_whole(struct config_parse *p)
 		            "no ConnectPort: CONNECT is allowed to every port");
 }
 
+/* A UTF-8 byte order mark is skipped with a warning; UTF-16 and UTF-32
+ * text is refused as a whole rather than line by line. */
+static int skip_bom(struct config_parse *p, const char *text, size_t len,
+                    size_t *pos)
+{
+	enum text_bom bom = text_bom(text, len, pos);
+
+	p->line = 1;
+	if (bom == TEXT_BOM_UTF8)
+		config_diag(p, 0, "UTF-8 byte order mark skipped");
+	else if (bom != TEXT_BOM_NONE)
+		config_diag(p, 1,
+		            "%s text (byte order mark): configuration files "
+		            "are ASCII or UTF-8; convert it with iconv -f %.6s "
+		            "-t UTF-8",
+		            text_bom_name(bom), text_bom_name(bom));
+	p->line = 0;
+	return bom == TEXT_BOM_NONE || bom == TEXT_BOM_UTF8 ? 0 : -1;
+}
+
 struct config *config_load_buffer(const char *name, const char *text,
                                   size_t len, config_report_fn *report,
                                   void *ctx)
@@ -195,6 +213,10 @@ struct config *config_load_buffer(const char *name, const char *text,
 	p.report = report;
 	p.ctx = ctx;
 	config_parse_init_tails(&p);
+	if (skip_bom(&p, text, len, &pos) == -1) {
+		config_free(p.cfg);
+		return NULL;
+	}
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl != NULL ? (size_t)(nl - text) : len;
@@ -215,74 +237,25 @@ struct config *config_load_buffer(const char *name, const char *text,
 	return p.cfg;
 }
 
-static void report_file(config_report_fn *report, void *ctx, const char *path,
-                        const char *what, int err)
-{
-	char msg[256];
-
-	if (report == NULL)
-		return;
-	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
-	report(ctx, path, 0, 1, msg);
-}
-
 struct config *config_load(const char *path, config_report_fn *report,
                            void *ctx)
 {
 	struct config *cfg;
-	struct stat st;
-	char *text;
-	size_t len = 0, cap;
-	int fd;
+	char why[256];
+	size_t len = 0;
+	char *text = file_read(path, CONFIG_FILE_MAX, &len, why, sizeof(why));
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
-		report_file(report, ctx, path, "cannot open", errno);
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1) {
-		report_file(report, ctx, path, "cannot open", errno);
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size > CONFIG_FILE_MAX) {
-		report_file(report, ctx, path, "cannot read", EFBIG);
-		close(fd);
-		return NULL;
-	}
-	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-	text = xmalloc(cap);
-	for (;;) {
-		ssize_t r;
-
-		if (len == cap) {
-			if (cap > CONFIG_FILE_MAX) {
-				report_file(report, ctx, path, "cannot read",
-				            EFBIG);
-				goto fail;
-			}
-			cap *= 2;
-			text = xrealloc(text, cap);
+	if (text == NULL) {
+		if (report != NULL) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "cannot open: %s", why);
+			report(ctx, path, 0, 1, msg);
 		}
-		r = read(fd, text + len, cap - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			report_file(report, ctx, path, "cannot read", errno);
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
+		return NULL;
 	}
-	close(fd);
 	cfg = config_load_buffer(path, text, len, report, ctx);
 	free(text);
 	return cfg;
-fail:
-	close(fd);
-	free(text);
-	return NULL;
 }
 
 void config_report_print(FILE *f, const char *file, int line, int is_error,

@@ -16,6 +16,11 @@
 #define STATUS_MIN      100
 #define STATUS_MAX      599
 #define ARGS_ANY        INT_MAX
+/* Any one value: a path fits PATH_MAX with its NUL. */
+#define VALUE_MAX 4095
+/* The Via line is built once per reload in a fixed buffer, with room for
+ * a host name's length. */
+#define VIA_NAME_MAX 255
 
 struct directive;
 
@@ -262,6 +267,23 @@ static int get_host(struct config_parse *p, const char *s, size_t n,
 	return 0;
 }
 
+/* A range written with host bits set names one address but stands for
+ * its whole network; say which, in case one address was meant. */
+static void warn_host_bits(struct config_parse *p, const char *s,
+                           const struct cidr *net)
+{
+	struct cidr n;
+	char text[64];
+
+	if (!cidr_network(net, &n))
+		return;
+	netaddr_format(n.addr, text, sizeof(text));
+	config_diag(p, 0,
+	            "\"%s\" has host bits set: it stands for the whole "
+	            "network %s/%d; write that, or the address alone",
+	            s, text, netaddr_is_v4(n.addr) ? n.prefix - 96 : n.prefix);
+}
+
 static void set_stat_host(struct config_parse *p, const struct directive *d,
                           char **argv, int argc)
 {
@@ -385,6 +407,7 @@ static void add_acl(struct config_parse *p, const struct directive *d,
 			config_diag(p, 1, "\"%s\" %s", argv[0], why);
 		return;
 	}
+	warn_host_bits(p, argv[0], &net);
 	r = xcalloc(1, sizeof(*r));
 	r->allow = (int)d->lo;
 	r->net = net;
@@ -407,6 +430,7 @@ static void add_allow_destination(struct config_parse *p,
 		config_diag(p, 1, "\"%s\" %s", argv[0], why);
 		return;
 	}
+	warn_host_bits(p, argv[0], &net);
 	cfg->allow_destinations =
 	    grow(cfg->allow_destinations, cfg->n_allow_destinations,
 	         &p->allow_destinations_cap, sizeof(*cfg->allow_destinations));
@@ -453,6 +477,27 @@ static int valid_dns_server(const char *s)
 	return parse_number(port, 1, PORT_MAX, &v) == NULL;
 }
 
+/* "2001:db8::1:53" is an IPv6 address, but it reads as well as the
+ * address 2001:db8::1 with port 53: 1 when s is such an address. */
+static int ambiguous_port(const char *s)
+{
+	char head[INET6_ADDRSTRLEN];
+	const char *colon = strrchr(s, ':');
+	uint8_t a[16];
+	long long v;
+	size_t n;
+
+	if (colon == NULL || s[0] == '[' || !is_ip(s))
+		return 0;
+	n = (size_t)(colon - s);
+	if (n == 0 || n >= sizeof(head) ||
+	    parse_number(colon + 1, 1, PORT_MAX, &v) != NULL)
+		return 0;
+	memcpy(head, s, n);
+	head[n] = '\0';
+	return inet_pton(AF_INET6, head, a) == 1;
+}
+
 static void add_dns_server(struct config_parse *p, const struct directive *d,
                            char **argv, int argc)
 {
@@ -460,6 +505,15 @@ static void add_dns_server(struct config_parse *p, const struct directive *d,
 
 	(void)d;
 	(void)argc;
+	if (ambiguous_port(argv[0])) {
+		const char *colon = strrchr(argv[0], ':');
+		config_diag(p, 1,
+		            "\"%s\" is ambiguous: write \"[%.*s]:%s\" for "
+		            "port %s, or \"[%s]:53\" for the address %s",
+		            argv[0], (int)(colon - argv[0]), argv[0], colon + 1,
+		            colon + 1, argv[0], argv[0]);
+		return;
+	}
 	if (!valid_dns_server(argv[0])) {
 		config_diag(p, 1,
 		            "\"%s\" is not IP, IP:PORT or [IPV6]:PORT with a "
@@ -477,6 +531,11 @@ static void set_via_proxy_name(struct config_parse *p,
 {
 	(void)d;
 	(void)argc;
+	if (strlen(argv[0]) > VIA_NAME_MAX) {
+		config_diag(p, 1, "the name is %zu bytes long (at most %d)",
+		            strlen(argv[0]), VIA_NAME_MAX);
+		return;
+	}
 	if (!is_token(argv[0])) {
 		config_diag(p, 1, "\"%s\" is not an HTTP token", argv[0]);
 		return;
@@ -621,6 +680,7 @@ static int parse_site(struct config_parse *p, const char *s, struct upstream *u)
 		return 0;
 	}
 	if (cidr_parse(s, &net) == NULL) {
+		warn_host_bits(p, s, &net);
 		u->site_kind = SITE_NET;
 		u->site_net = net;
 		return 0;
@@ -908,6 +968,23 @@ void config_parse_init_tails(struct config_parse *p)
 	p->upstreams_tail = &p->cfg->upstreams;
 }
 
+static int values_fit(struct config_parse *p, char **argv, int argc)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (n > VALUE_MAX) {
+			config_diag(p, 1,
+			            "value %d is %zu bytes long (at most %d)",
+			            i + 1, n, VALUE_MAX);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 void config_directive_apply(struct config_parse *p, char **argv, int argc)
 {
 	const struct directive *d;
@@ -936,7 +1013,7 @@ void config_directive_apply(struct config_parse *p, char **argv, int argc)
 		else
 			config_diag(p, 1, "expects %d to %d values, got %d",
 			            d->min_args, d->max_args, n);
-	} else {
+	} else if (values_fit(p, argv + 1, n)) {
 		d->handle(p, d, argv + 1, n);
 	}
 	p->directive = NULL;

@@ -1,16 +1,15 @@
 #include "filter.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "filter_int.h"
+#include "file.h"
 #include "regex_cost.h"
+#include "text.h"
 #include "util.h"
 
 /* Rule texts and literals are indexed with 32-bit offsets. */
@@ -168,6 +167,95 @@ static void index_substrings(struct filter *f)
 	f->n_scan = n;
 }
 
+static void report_at(config_report_fn *report, void *ctx, const char *name,
+                      int line, int is_error, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void report_at(config_report_fn *report, void *ctx, const char *name,
+                      int line, int is_error, const char *fmt, ...)
+{
+	char msg[ERR_MAX];
+	va_list ap;
+
+	if (report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(ctx, name, line, is_error, msg);
+}
+
+/* A UTF-8 byte order mark is skipped (*pos moves past it) with a warning;
+ * a UTF-16 or UTF-32 one makes the file unreadable as rules: -1. */
+static int text_start(const struct filter *f, const char *buf, size_t len,
+                      size_t *pos, config_report_fn *report, void *ctx)
+{
+	size_t n;
+	enum text_bom bom = text_bom(buf, len, &n);
+
+	*pos = 0;
+	if (bom == TEXT_BOM_NONE)
+		return 0;
+	if (bom == TEXT_BOM_UTF8) {
+		report_at(report, ctx, f->name, 1, 0,
+		          "UTF-8 byte order mark skipped");
+		*pos = n;
+		return 0;
+	}
+	report_at(report, ctx, f->name, 1, 1,
+	          "%s text (byte order mark): rules files are ASCII or "
+	          "UTF-8; convert it with iconv -f %.6s -t UTF-8",
+	          text_bom_name(bom), text_bom_name(bom));
+	return -1;
+}
+
+enum line_text { LINE_TEXT, LINE_BAD, LINE_NOT_TEXT };
+
+/* A control byte anywhere in a line could hide or cut what follows it
+ * (a NUL ended the rule there): the line is an error, and a NUL means the
+ * file is not text at all. */
+static enum line_text line_is_text(const struct filter *f, const char *start,
+                                   const char *end, int line,
+                                   config_report_fn *report, void *ctx)
+{
+	size_t n = (size_t)(end - start), at = text_find_control(start, n);
+	char what[64];
+
+	if (at == n)
+		return LINE_TEXT;
+	text_describe(start + at, 1, what, sizeof(what));
+	if (start[at] == '\0') {
+		report_at(report, ctx, f->name, line, 1,
+		          "%s at column %zu: not a text file (rules files are "
+		          "ASCII or UTF-8)",
+		          what, at + 1);
+		return LINE_NOT_TEXT;
+	}
+	report_at(report, ctx, f->name, line, 1,
+	          "%s at column %zu: rules are plain text", what, at + 1);
+	return LINE_BAD;
+}
+
+/* The rule [start, s) must be exactly what it shows: no malformed UTF-8,
+ * no invisible or reordering character. col0 is the line's start. */
+static int rule_is_visible(const struct filter *f, const char *start,
+                           const char *s, const char *col0, int line,
+                           config_report_fn *report, void *ctx)
+{
+	size_t n = (size_t)(s - start), clen;
+	size_t at = text_find_invisible(start, n, &clen);
+	char what[64];
+
+	if (at == n)
+		return 0;
+	text_describe(start + at, clen, what, sizeof(what));
+	report_at(report, ctx, f->name, line, 1,
+	          "%s at column %zu in the rule: rules must be exactly what "
+	          "they show",
+	          what, (size_t)(start + at - col0) + 1);
+	return -1;
+}
+
 /* Takes ownership of buf (len bytes plus room for a terminating NUL). */
 static struct filter *load(const char *name, char *buf, size_t len,
                            const struct filter_options *opt,
@@ -188,8 +276,12 @@ static struct filter *load(const char *name, char *buf, size_t len,
 	f->dom.fold = 1;
 	f->sub.fold = !opt->case_sensitive;
 	buf[len] = '\0';
+	if (text_start(f, buf, len, &pos, report, ctx) == -1) {
+		filter_free(f);
+		return NULL;
+	}
 	while (pos < len) {
-		char *start = buf + pos, *end, *s;
+		char *start = buf + pos, *line_start = start, *end, *s;
 		const char *why = NULL;
 
 		end = memchr(start, '\n', len - pos);
@@ -197,13 +289,29 @@ static struct filter *load(const char *name, char *buf, size_t len,
 			end = buf + len;
 		pos = (size_t)(end - buf) + 1;
 		line++;
+		switch (line_is_text(f, start, end, line, report, ctx)) {
+		case LINE_NOT_TEXT:
+			bad = 1;
+			pos = len;
+			continue;
+		case LINE_BAD:
+			bad = 1;
+			continue;
+		default:
+			break;
+		}
 		while (start < end && is_space(*start))
 			start++;
 		/* tinyproxy: a rule ends at white space or at a '#' that
 		 * does not follow a backslash. */
-		for (s = start; s < end && *s != '\0' && !is_space(*s); s++)
+		for (s = start; s < end && !is_space(*s); s++)
 			if (*s == '#' && (s == start || s[-1] != '\\'))
 				break;
+		if (rule_is_visible(f, start, s, line_start, line, report,
+		                    ctx) == -1) {
+			bad = 1;
+			continue;
+		}
 		*s = '\0';
 		if (s == start)
 			continue;
@@ -250,53 +358,6 @@ struct filter *filter_load_buffer(const char *name, const char *text,
 	return load(name, buf, len, opt, report, ctx);
 }
 
-static char *read_file(const char *path, size_t *len, const char **why)
-{
-	struct stat st;
-	size_t have = 0, cap = 4096;
-	char *buf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*why = strerror(errno);
-		return NULL;
-	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (size_t)st.st_size < FILTER_FILE_MAX)
-		cap = (size_t)st.st_size + 2;
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t got;
-
-		if (have + 1 >= cap) {
-			if (cap > FILTER_FILE_MAX) {
-				*why = "rules file too large";
-				goto fail;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		got = read(fd, buf + have, cap - have - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			*why = strerror(errno);
-			goto fail;
-		}
-		if (got == 0)
-			break;
-		have += (size_t)got;
-	}
-	close(fd);
-	*len = have;
-	return buf;
-fail:
-	close(fd);
-	free(buf);
-	return NULL;
-}
-
 void filter_options_from_config(const struct config *cfg,
                                 struct filter_options *opt)
 {
@@ -317,17 +378,13 @@ struct filter *filter_load_as(const char *path, const char *name,
                               const struct filter_options *opt,
                               config_report_fn *report, void *ctx)
 {
-	const char *why = NULL;
+	char why[ERR_MAX];
 	size_t len = 0;
-	char *buf = read_file(path, &len, &why);
+	char *buf = file_read(path, FILTER_FILE_MAX, &len, why, sizeof(why));
 
 	if (buf == NULL) {
-		if (report != NULL) {
-			char msg[ERR_MAX];
-			snprintf(msg, sizeof(msg), "cannot read rules file: %s",
-			         why);
-			report(ctx, path, 0, 1, msg);
-		}
+		report_at(report, ctx, path, 0, 1, "cannot read rules file: %s",
+		          why);
 		return NULL;
 	}
 	return load(name, buf, len, opt, report, ctx);

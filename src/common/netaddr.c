@@ -46,6 +46,25 @@ const char *cidr_parse(const char *s, struct cidr *out)
 	return NULL;
 }
 
+int cidr_network(const struct cidr *net, struct cidr *network)
+{
+	struct cidr n = *net;
+	int i, changed = 0;
+
+	for (i = 0; i < 16; i++) {
+		int keep = net->prefix - i * 8;
+		uint8_t mask = keep >= 8   ? 0xff
+		               : keep <= 0 ? 0
+		                           : (uint8_t)(0xff << (8 - keep));
+
+		changed |= (n.addr[i] & (uint8_t)~mask) != 0;
+		n.addr[i] &= mask;
+	}
+	if (network != NULL)
+		*network = n;
+	return changed;
+}
+
 int netaddr_from_sockaddr(const struct sockaddr *sa, uint8_t addr[16])
 {
 	if (sa->sa_family == AF_INET) {

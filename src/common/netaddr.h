@@ -16,6 +16,11 @@ struct cidr {
  * shorthand). Returns NULL or a constant error message. */
 const char *cidr_parse(const char *s, struct cidr *out);
 
+/* Sets *network (may be NULL) to net with the address bits past its
+ * prefix cleared. Returns 1 when some were set ("10.0.0.1/8": the text
+ * names an address, the range is 10.0.0.0/8), else 0. */
+int cidr_network(const struct cidr *net, struct cidr *network);
+
 /* Fills addr[16] (v4 mapped) from a sockaddr; returns 0 / -1 (not IP). */
 int netaddr_from_sockaddr(const struct sockaddr *sa, uint8_t addr[16]);
 

@@ -1,13 +1,14 @@
 #include "check.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rule_shape.h"
+#include "file.h"
 #include "hostname.h"
+#include "rule_shape.h"
+#include "text.h"
 #include "util.h"
 
 #define CHECK_FILE_MAX (256u << 20)
@@ -112,8 +113,10 @@ static void collect_error(void *ctx, const char *file, int line, int is_error,
 	struct lint *l = ctx;
 
 	(void)file;
-	if (!is_error)
+	if (!is_error) {
+		add(l->k, line, 0, "%s", msg);
 		return;
+	}
 	l->err = xrealloc(l->err, (l->n_err + 1) * sizeof(*l->err));
 	l->err[l->n_err].line = line;
 	l->err[l->n_err].msg = xstrdup(msg);
@@ -587,7 +590,7 @@ struct ctl_check *ctl_check_buffer(const char *name, const char *text,
 	struct ctl_check *k = xcalloc(1, sizeof(*k));
 	struct filter *f;
 	struct lint l;
-	size_t i, j, next = 0;
+	size_t i, j, next = 0, bom;
 
 	memset(&l, 0, sizeof(l));
 	l.name = name;
@@ -595,9 +598,15 @@ struct ctl_check *ctl_check_buffer(const char *name, const char *text,
 	l.len = len;
 	l.opt = *opt;
 	l.k = k;
-	split(&l);
 	f = filter_load_buffer(name, text, len, opt, collect_error, &l);
 	filter_free(f);
+	/* The loader warned about a UTF-8 byte order mark; the lint and the
+	 * fixed file go without it. */
+	if (text_bom(text, len, &bom) == TEXT_BOM_UTF8) {
+		l.text = text += bom;
+		l.len = len -= bom;
+	}
+	split(&l);
 	for (i = 0; i < l.n_err; i++)
 		for (j = 0; j < l.n; j++)
 			if (l.e[j].line == l.err[i].line)
@@ -646,35 +655,17 @@ struct ctl_check *ctl_check_file(const char *path,
                                  const struct filter_options *opt)
 {
 	struct ctl_check *k;
-	size_t len = 0, cap = 4096, got;
-	char *buf;
-	FILE *f = fopen(path, "r");
+	char why[128];
+	size_t len = 0;
+	char *buf = file_read(path, CHECK_FILE_MAX, &len, why, sizeof(why));
 
-	if (f == NULL) {
+	if (buf == NULL) {
 		k = xcalloc(1, sizeof(*k));
-		add(k, 0, 1, "cannot read rules file: %s", strerror(errno));
+		add(k, 0, 1, "cannot read rules file: %s", why);
 		k->fixed = xstrdup("");
 		return k;
 	}
-	buf = xmalloc(cap);
-	while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
-		len += got;
-		if (len == cap) {
-			if (cap > CHECK_FILE_MAX)
-				break;
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-	}
-	if (ferror(f) || len > CHECK_FILE_MAX) {
-		k = xcalloc(1, sizeof(*k));
-		add(k, 0, 1, "cannot read rules file: %s",
-		    ferror(f) ? strerror(errno) : "too large");
-		k->fixed = xstrdup("");
-	} else {
-		k = ctl_check_buffer(path, buf, len, opt);
-	}
-	fclose(f);
+	k = ctl_check_buffer(path, buf, len, opt);
 	free(buf);
 	return k;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "file.h"
 #include "proc.h"
 #include "rules_source.h"
 #include "template.h"
@@ -39,31 +40,10 @@ char *ctl_instance_path(const struct ctl *c, const char *name, const char *file)
 /* The whole file, or NULL. */
 static char *slurp(const char *path)
 {
-	size_t len = 0, cap = 4096;
-	char *buf;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char why[128];
+	size_t len;
 
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(cap);
-	for (;;) {
-		if (len + 1 == cap) {
-			if (cap >= FILE_MAX)
-				break;
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
+	return file_read(path, FILE_MAX, &len, why, sizeof(why));
 }
 
 /* Writes text to path through a temporary file and rename, so that the
@@ -412,14 +392,9 @@ int ctl_instance_stop(struct ctl *c, const char *name)
 /* The rules vm's proxy reads (rules_source.h), or NULL (reported). */
 static char *vm_rules(const struct ctl *c, const struct ctl_vm_rules *vm)
 {
-	char *text = slurp(vm->path);
+	char *text = ctl_rulesdir_read(vm->path, FILE_MAX, stderr);
 
-	if (text == NULL) {
-		fprintf(stderr, "fwproxyctl: %s: %s\n", vm->path,
-		        strerror(errno));
-		return NULL;
-	}
-	return ctl_rules_expand(c, vm, text);
+	return text != NULL ? ctl_rules_expand(c, vm, text) : NULL;
 }
 
 int ctl_instance_reload(struct ctl *c, const struct ctl_vm_rules *vm)

@@ -32,6 +32,7 @@
 #define DEFAULT_RUN_DIR    "/run/fwproxy"
 #define DEFAULT_RW_CONFIG  "/rw/config"
 #define EXIT_USAGE         2
+#define TEMPLATE_MAX       (16 << 20)
 
 /* What main prepares before a command runs. */
 enum setup {
@@ -593,28 +594,13 @@ static char *absolute(const char *path)
 
 static int load_template(struct ctl *c)
 {
-	if (c->rd->template_path != NULL) {
-		FILE *f = fopen(c->rd->template_path, "r");
-		size_t len = 0, cap = 4096, r;
-		if (f == NULL) {
-			fprintf(stderr, "fwproxyctl: %s: %s\n",
-			        c->rd->template_path, strerror(errno));
-			return -1;
-		}
-		c->template_text = xmalloc(cap);
-		while ((r = fread(c->template_text + len, 1, cap - len - 1,
-		                  f)) > 0) {
-			len += r;
-			if (len + 1 == cap)
-				c->template_text =
-				    xrealloc(c->template_text, cap *= 2);
-		}
-		fclose(f);
-		c->template_text[len] = '\0';
+	if (c->rd->template_path == NULL) {
+		c->template_text = ctl_template_builtin(NULL, NULL);
 		return 0;
 	}
-	c->template_text = ctl_template_builtin(NULL, NULL);
-	return 0;
+	c->template_text =
+	    ctl_rulesdir_read(c->rd->template_path, TEMPLATE_MAX, stderr);
+	return c->template_text != NULL ? 0 : -1;
 }
 
 int main(int argc, char **argv)

@@ -1,7 +1,5 @@
 #include "rules_source.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,28 +28,11 @@ struct qubes_read {
 static struct qubes_read *reads;
 static size_t n_reads;
 
+/* NULL also for a file that is not text (a NUL byte): callers then read
+ * it as a plain rules file, whose loader names the line. */
 static char *read_bounded(const char *path)
 {
-	struct buf b = {0};
-	char chunk[8192];
-	char *out;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || b.len + (size_t)r > RULES_READ_MAX)
-			break;
-		buf_append(&b, chunk, (size_t)r);
-	}
-	close(fd);
-	out = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return out;
+	return ctl_rulesdir_read(path, RULES_READ_MAX, NULL);
 }
 
 /* The offset of the marker line in text, or -1. */

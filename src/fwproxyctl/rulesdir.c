@@ -5,8 +5,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "file.h"
+#include "text.h"
 #include "util.h"
 
 static const char *const backup_suffixes[] = {
@@ -154,7 +155,6 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
 	struct ctl_rulesdir *rd = xcalloc(1, sizeof(*rd));
 	size_t cap = 0, i, j;
 	struct dirent *de;
-	struct stat st;
 	int errors = 0;
 	DIR *d;
 
@@ -167,24 +167,34 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
 	}
 	while ((de = readdir(d)) != NULL) {
 		struct ctl_vm_rules vm;
+		enum ctl_name_kind kind;
 		const char *why = NULL;
-		char *path;
+		char *path, bad[128];
 
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
 		path = path_join(dir, de->d_name);
-		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		memset(&vm, 0, sizeof(vm));
+		kind =
+		    ctl_rulesdir_parse_name(de->d_name, vm.name, &vm.ip, &why);
+		if (strcmp(de->d_name, "config") == 0)
+			kind = CTL_NAME_RULES;
+		/* A rules file or template that is a FIFO, a directory, a
+		 * device or a dangling link would be skipped in silence or
+		 * hang its reader: an error. */
+		if (kind == CTL_NAME_RULES &&
+		    file_check_regular(path, bad, sizeof(bad)) != NULL) {
+			fprintf(err, "fwproxyctl: %s: %s\n", path, bad);
 			free(path);
+			errors++;
 			continue;
 		}
 		if (strcmp(de->d_name, "config") == 0) {
 			rd->template_path = path;
 			continue;
 		}
-		memset(&vm, 0, sizeof(vm));
-		switch (ctl_rulesdir_parse_name(de->d_name, vm.name, &vm.ip,
-		                                &why)) {
+		switch (kind) {
 		case CTL_NAME_SKIP:
 			free(path);
 			continue;
@@ -238,6 +248,32 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
 		return NULL;
 	}
 	return rd;
+}
+
+char *ctl_rulesdir_read(const char *path, size_t max, FILE *err)
+{
+	char why[128];
+	size_t len, col;
+	char *text = file_read(path, max, &len, why, sizeof(why));
+	int line;
+
+	if (text == NULL) {
+		if (err != NULL)
+			fprintf(err, "fwproxyctl: %s: %s\n", path, why);
+		return NULL;
+	}
+	line = text_nul_line(text, len, &col);
+	if (line > 0) {
+		if (err != NULL)
+			fprintf(
+			    err,
+			    "fwproxyctl: %s:%d: NUL byte at column %zu: not a "
+			    "text file\n",
+			    path, line, col);
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 const struct ctl_vm_rules *ctl_rulesdir_find(const struct ctl_rulesdir *rd,

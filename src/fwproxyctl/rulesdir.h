@@ -48,6 +48,13 @@ int ctl_rulesdir_valid_name(const char *name);
  * Returns the directory or NULL after at least one error. */
 struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err);
 
+/* Reads a rules file or template whole, as the text it must be: a
+ * regular file (never blocks), at most max bytes, without a NUL byte
+ * (handled as a C string afterwards, a NUL would cut it short). Returns
+ * it NUL-terminated (free it), or NULL after printing why to err as
+ * "fwproxyctl: PATH[:LINE]: MESSAGE" (err NULL: silently). */
+char *ctl_rulesdir_read(const char *path, size_t max, FILE *err);
+
 /* The entry named name, or NULL. */
 const struct ctl_vm_rules *ctl_rulesdir_find(const struct ctl_rulesdir *rd,
                                              const char *name);

@@ -829,6 +829,93 @@ static void test_all_errors_reported(void)
 	ok(cfg == NULL, "a NULL report function still fails the load");
 }
 
+/* Expects success with exactly one warning, equal to want ("LINE: msg"). */
+static void load_warning(const char *text, const char *want)
+{
+	size_t n = strlen(text);
+	char *full = malloc(n + 32);
+	struct config *cfg;
+	char got[600] = "(none)";
+
+	memcpy(full, text, n);
+	strcpy(full + n, "\nConnectPort 443\n");
+	cfg = load(full);
+	free(full);
+	ok(cfg != NULL, "loads: %s", flat(text));
+	config_free(cfg);
+	if (cap.n > 0) {
+		const char *p = cap.line[0] + strlen("t.conf:");
+		const char *e = strstr(p, ": ");
+		snprintf(got, sizeof(got), "%.*s: %s", (int)(e - p), p, e + 2);
+	}
+	is_str(got, want, "warning for: %s", flat(text));
+	is_int(cap.warnings, 1, "one warning for: %s", flat(text));
+}
+
+/* Values that mean something else than they say, and values too long to
+ * work, are caught when the file is read (fwproxy -t), not by a request. */
+static void test_said_and_meant(void)
+{
+	char line[8192];
+	struct config *cfg;
+
+	load_warning("Allow 10.0.0.1/8",
+	             "1: W Allow: \"10.0.0.1/8\" has host bits set: it stands "
+	             "for the whole network 10.0.0.0/8; write that, or the "
+	             "address alone");
+	load_warning("Deny 2001:db8::1/32",
+	             "1: W Deny: \"2001:db8::1/32\" has host bits set: it "
+	             "stands for the whole network 2001:db8::/32; write that, "
+	             "or the address alone");
+	load_warning("AllowDestination 127.0.0.1/8",
+	             "1: W AllowDestination: \"127.0.0.1/8\" has host bits "
+	             "set: it stands for the whole network 127.0.0.0/8; write "
+	             "that, or the address alone");
+	cfg = load_ok("Allow 10.0.0.0/8\nAllow 10.0.0.1/32\nAllow 10.0.0.1");
+	config_free(cfg);
+	load_error("DNSServer \"::1:53\"",
+	           "1: DNSServer: \"::1:53\" is ambiguous: write \"[::1]:53\" "
+	           "for port 53, or \"[::1:53]:53\" for the address ::1:53");
+	load_error("DNSServer 2001:db8::1:5353",
+	           "1: DNSServer: \"2001:db8::1:5353\" is ambiguous: write "
+	           "\"[2001:db8::1]:5353\" for port 5353, or "
+	           "\"[2001:db8::1:5353]:53\" for the address "
+	           "2001:db8::1:5353");
+	cfg = load_ok("DNSServer ::1\nDNSServer 2001:db8::53\n"
+	              "DNSServer [::1:53]:53\nDNSServer fe80::1");
+	config_free(cfg);
+
+	snprintf(line, sizeof(line), "ViaProxyName %0255d", 0);
+	cfg = load_ok(line);
+	config_free(cfg);
+	snprintf(line, sizeof(line), "ViaProxyName %0256d", 0);
+	load_error(line,
+	           "1: ViaProxyName: the name is 256 bytes long (at most 255)");
+	snprintf(line, sizeof(line), "LogFile /%04094d", 0);
+	cfg = load_ok(line);
+	config_free(cfg);
+	snprintf(line, sizeof(line), "AddHeader X-A %04096d", 0);
+	load_error(line,
+	           "1: AddHeader: value 2 is 4096 bytes long (at most 4095)");
+
+	memset(&cap, 0, sizeof(cap));
+	cfg = config_load_buffer("t.conf", "\xef\xbb\xbfPort 1\nConnectPort 1",
+	                         23, record, &cap);
+	ok(cfg != NULL && cfg->port == 1, "a UTF-8 byte order mark is skipped");
+	is_str(cap.line[0], "t.conf:1: W UTF-8 byte order mark skipped",
+	       "with a warning");
+	config_free(cfg);
+	memset(&cap, 0, sizeof(cap));
+	cfg = config_load_buffer("t.conf", "\xff\xfeP\0o\0r\0t\0", 10, record,
+	                         &cap);
+	ok(cfg == NULL && cap.errors == 1, "UTF-16 is one error");
+	is_str(cap.line[0],
+	       "t.conf:1: E UTF-16LE text (byte order mark): configuration "
+	       "files are ASCII or UTF-8; convert it with iconv -f UTF-16 -t "
+	       "UTF-8",
+	       "naming it");
+}
+
 static void test_files(void)
 {
 	struct config *cfg;
@@ -983,6 +1070,7 @@ int main(void)
 	test_fwproxy_directives();
 	test_obsolete_and_reverse();
 	test_all_errors_reported();
+	test_said_and_meant();
 	test_files();
 	return done();
 }

@@ -496,6 +496,108 @@ static void test_domain_more(void)
 	filter_free(f);
 }
 
+struct all_reports {
+	int errors, warnings;
+	char first[256]; /* "LINE: E|W MESSAGE" */
+};
+
+static void collect_all(void *ctx, const char *file, int line, int is_error,
+                        const char *msg)
+{
+	struct all_reports *r = ctx;
+
+	(void)file;
+	if (r->errors + r->warnings == 0)
+		snprintf(r->first, sizeof(r->first), "%d: %s %s", line,
+		         is_error ? "E" : "W", msg);
+	if (is_error)
+		r->errors++;
+	else
+		r->warnings++;
+}
+
+/* Loads the n bytes at text as a default-deny regex file; the first
+ * report goes to r. */
+static struct filter *load_bytes(const char *text, size_t n,
+                                 enum filter_type type, struct all_reports *r)
+{
+	struct filter_options opt = {type, 0, 1, 0};
+
+	memset(r, 0, sizeof(*r));
+	return filter_load_buffer("t.rules", text, n, &opt, collect_all, r);
+}
+
+#define BYTES(lit) (lit), sizeof(lit) - 1
+
+/* A rules file is rejected unless every byte of every rule is what the
+ * reader sees. */
+static void test_not_text(void)
+{
+	struct all_reports r;
+	struct filter *f;
+
+	f = load_bytes(BYTES("^a\\.test$\n^b\0\\.test$\n^c\\.test$\n"),
+	               FILTER_TYPE_BRE, &r);
+	ok(f == NULL, "a NUL byte in a rule fails the load");
+	is_str(r.first,
+	       "2: E NUL byte at column 3: not a text file (rules files are "
+	       "ASCII or UTF-8)",
+	       "naming line and column");
+	is_int(r.errors, 1, "one error: the file is not text");
+	f = load_bytes(BYTES("^a\\.test$ # \0\n"), FILTER_TYPE_BRE, &r);
+	ok(f == NULL, "a NUL byte in a comment too");
+	f = load_bytes(BYTES("\xff\xfe^\0\n\0"), FILTER_TYPE_BRE, &r);
+	ok(f == NULL, "UTF-16 text fails the load");
+	is_str(r.first,
+	       "1: E UTF-16LE text (byte order mark): rules files are ASCII "
+	       "or UTF-8; convert it with iconv -f UTF-16 -t UTF-8",
+	       "saying what it is and how to convert it");
+	f = load_bytes(BYTES("\0\0\xfe\xff\0\0\0^"), FILTER_TYPE_ERE, &r);
+	ok(f == NULL && strstr(r.first, "1: E UTF-32BE text") == r.first,
+	   "UTF-32 text fails the load");
+	f = load_bytes(BYTES("^\0b\0$\0"), FILTER_TYPE_FNMATCH, &r);
+	ok(f == NULL, "UTF-16 without a byte order mark fails on its NULs");
+	f = load_bytes(BYTES("\xef\xbb\xbf^a\\.test$\n"), FILTER_TYPE_BRE, &r);
+	ok(f != NULL, "a UTF-8 byte order mark is skipped");
+	is_str(r.first, "1: W UTF-8 byte order mark skipped", "with a warning");
+	is_int(r.errors, 0, "and no error");
+	ok(f != NULL && allowed(f, "a.test") && !allowed(f, "xa.test"),
+	   "the first rule is read without it");
+	filter_free(f);
+	f = load_bytes(BYTES("^a\x01\\.test$\n"), FILTER_TYPE_BRE, &r);
+	ok(f == NULL, "a control character fails the load");
+	is_str(r.first,
+	       "1: E control character 0x01 at column 3: rules are plain text",
+	       "naming it");
+	f = load_bytes(BYTES("^a\\.test$\x0b.*\n"), FILTER_TYPE_BRE, &r);
+	ok(f == NULL, "a vertical tab is not taken for a space");
+	f = load_bytes(BYTES("^a\\.test$\r\n^b\\.test$\r\n"), FILTER_TYPE_BRE,
+	               &r);
+	ok(f != NULL && allowed(f, "b.test"), "CRLF line ends are text");
+	filter_free(f);
+	f = load_bytes(BYTES("^a\\.te\rst$\n"), FILTER_TYPE_BRE, &r);
+	ok(f == NULL, "a CR inside a line is not");
+	f = load_bytes(BYTES("\n  ex\xe2\x80\x8b"
+	                     "ample.com\n"),
+	               FILTER_TYPE_DOMAIN, &r);
+	ok(f == NULL, "an invisible character in a domain rule fails");
+	is_str(r.first,
+	       "2: E invisible character U+200B at column 5 in the rule: "
+	       "rules must be exactly what they show",
+	       "naming it and its column");
+	f = load_bytes(BYTES("b\xfc"
+	                     "cher.example\n"),
+	               FILTER_TYPE_DOMAIN, &r);
+	ok(f == NULL && strstr(r.first, "malformed UTF-8 (byte 0xFC)") != NULL,
+	   "Latin-1 in a rule fails: %s", r.first);
+	f = load_bytes(BYTES("b\xc3\xbc"
+	                     "cher.example # gr\xfc\xdf\n"),
+	               FILTER_TYPE_DOMAIN, &r);
+	ok(f != NULL && allowed(f, "xn--bcher-kva.example"),
+	   "UTF-8 rules load; comments are not read");
+	filter_free(f);
+}
+
 int main(void)
 {
 	const char *slash = strrchr(__FILE__, '/');
@@ -513,5 +615,6 @@ int main(void)
 	test_domain_file();
 	test_domain_errors();
 	test_domain_more();
+	test_not_text();
 	return done();
 }

@@ -212,6 +212,34 @@ static void test_format(void)
 	       "a buffer too small yields \"?\"");
 }
 
+static void test_network(void)
+{
+	struct cidr c, n;
+	char text[64];
+
+	cidr_parse("10.0.0.1/8", &c);
+	is_int(cidr_network(&c, &n), 1, "10.0.0.1/8 has host bits");
+	is_str(netaddr_format(n.addr, text, sizeof(text)), "10.0.0.0",
+	       "its network");
+	is_int(n.prefix, 104, "same prefix");
+	cidr_parse("10.0.0.0/8", &c);
+	is_int(cidr_network(&c, NULL), 0, "10.0.0.0/8 has none");
+	cidr_parse("10.0.0.1", &c);
+	is_int(cidr_network(&c, NULL), 0, "one address has none");
+	cidr_parse("10.0.0.1/0", &c);
+	is_int(cidr_network(&c, &n), 1, "10.0.0.1/0 has host bits");
+	is_str(netaddr_format(n.addr, text, sizeof(text)), "0.0.0.0",
+	       "every IPv4 bit cleared at /0");
+	cidr_parse("192.168.1.129/25", &c);
+	is_int(cidr_network(&c, &n), 1, "a prefix inside a byte");
+	is_str(netaddr_format(n.addr, text, sizeof(text)), "192.168.1.128",
+	       "cut inside the byte");
+	cidr_parse("2001:db8::1/64", &c);
+	is_int(cidr_network(&c, &n), 1, "IPv6 host bits");
+	is_str(netaddr_format(n.addr, text, sizeof(text)),
+	       "2001:db8::", "IPv6 network");
+}
+
 int main(void)
 {
 	test_parse();
@@ -219,5 +247,6 @@ int main(void)
 	test_special();
 	test_sockaddr();
 	test_format();
+	test_network();
 	return done();
 }
