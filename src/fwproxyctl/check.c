@@ -146,6 +146,41 @@ static int alone_matches(const struct lint *l, const struct entry *e,
 	return hit;
 }
 
+/* Hosts with nothing in common: a rule that matches each of them alone
+ * matches every host (".*", "^", "$", "()", "a|", "*", "~.*", "."). */
+static const char *const ANY_HOSTS[] = {
+    "a",
+    "zz-probe.example",
+    "192.0.2.1",
+    "xn--bcher-kva.example",
+};
+
+/* Warns about a rule that matches every host: one such line makes an
+ * allow-list admit everything. 1 when it warned. */
+static int matches_every_host(struct lint *l, const struct entry *e)
+{
+	struct filter_verdict v;
+	struct filter *f;
+	size_t i;
+	int all = 1;
+
+	f = filter_load_buffer(l->name, l->text + e->tok, e->tok_len, &l->opt,
+	                       NULL, NULL);
+	if (f == NULL)
+		return 0;
+	for (i = 0; i < ARRAY_LEN(ANY_HOSTS) && all; i++) {
+		filter_check(f, ANY_HOSTS[i], 443, ANY_HOSTS[i], &v);
+		all = v.line != 0;
+	}
+	filter_free(f);
+	if (all)
+		add(l->k, e->line, 0,
+		    "\"%.*s\" matches every host: it %s them all, and no rule "
+		    "after it decides anything",
+		    (int)e->tok_len, l->text + e->tok, verb(l));
+	return all;
+}
+
 /* The rule(s) that say what the shape's author meant, in the file's own
  * syntax: one rule in a, a second one (or "") in b. */
 static void meant(const struct lint *l, int tilde, const struct rule_shape *s,
@@ -632,6 +667,8 @@ struct ctl_check *ctl_check_buffer(const char *name, const char *text,
 			    (int)e->tok_len, text + e->tok, e->dup);
 			continue;
 		}
+		if (matches_every_host(&l, e))
+			continue;
 		if (opt->type == FILTER_TYPE_DOMAIN)
 			lint_domain(&l, e);
 		else if (opt->type == FILTER_TYPE_FNMATCH)
@@ -668,6 +705,23 @@ struct ctl_check *ctl_check_file(const char *path,
 	k = ctl_check_buffer(path, buf, len, opt);
 	free(buf);
 	return k;
+}
+
+int ctl_check_config(const struct config *cfg, const char *name, FILE *out)
+{
+	if (cfg->filter == NULL) {
+		config_report_print(out, name, 0, 0,
+		                    "no Filter: every host is allowed");
+		return 1;
+	}
+	if (!cfg->filter_default_deny) {
+		config_report_print(
+		    out, name, 0, 0,
+		    "no \"FilterDefaultDeny Yes\": the rules file is a "
+		    "block-list, and every host it does not name is allowed");
+		return 1;
+	}
+	return 0;
 }
 
 void ctl_check_print(const struct ctl_check *k, const char *name, FILE *out)

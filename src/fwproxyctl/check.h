@@ -1,9 +1,9 @@
 /* fwproxyctl check: lints a rules file of any FilterType. Errors are the
  * lines the daemon's own parser rejects; warnings are the classic
- * pitfalls: an unescaped dot in a host name, a pattern not anchored at
- * the start or the end (with a host it would wrongly match), a glob in a
- * regex file or a regex in a glob file, text after the rule, duplicates,
- * and rules shadowed by an earlier one. */
+ * pitfalls: a rule that matches every host, an unescaped dot in a host
+ * name, a pattern not anchored at the start or the end (with a host it
+ * would wrongly match), a glob in a regex file or a regex in a glob file,
+ * text after the rule, duplicates, and rules shadowed by an earlier one. */
 #ifndef FWPROXY_CTL_CHECK_H
 #define FWPROXY_CTL_CHECK_H
 
@@ -37,6 +37,11 @@ struct ctl_check *ctl_check_buffer(const char *name, const char *text,
  * error at line 0. */
 struct ctl_check *ctl_check_file(const char *path,
                                  const struct filter_options *opt);
+
+/* Warns on out, as "NAME: warning: MSG", about a config (the template
+ * called name) whose rules refuse nothing they do not name: no Filter, or
+ * no FilterDefaultDeny Yes. Returns the number of warnings. */
+int ctl_check_config(const struct config *cfg, const char *name, FILE *out);
 
 /* Writes each finding as "NAME:LINE: warning: MSG" or "NAME:LINE: MSG"
  * (an error), "NAME: MSG" for line 0. */

@@ -444,9 +444,15 @@ static int cmd_check(struct ctl *c, int argc, char **argv)
 	}
 	if (!have_rd && setup_rules(c, 0) != 0)
 		return 1;
-	if (target != NULL)
+	if (target != NULL) {
+		cfg = ctl_test_vm_config(c, need_vm(c, target), stderr, 0);
+		if (cfg != NULL)
+			ctl_check_config(cfg, ctl_test_template_name(c),
+			                 fix ? stderr : stdout);
+		config_free(cfg);
 		return check_one(c, need_vm(c, target), NULL, fix,
 		                 has_type ? &type : NULL);
+	}
 	/* No argument: the template, then every rules file. */
 	if (c->rd->count > 0) {
 		cfg = ctl_test_vm_config(c, &c->rd->vms[0], stdout, 1);
@@ -455,6 +461,8 @@ static int cmd_check(struct ctl *c, int argc, char **argv)
 		cfg = ctl_test_vm_config(c, &file, stdout, 1);
 	}
 	bad = cfg == NULL;
+	if (cfg != NULL)
+		ctl_check_config(cfg, ctl_test_template_name(c), stdout);
 	config_free(cfg);
 	for (i = 0; i < (int)c->rd->count; i++)
 		bad |= check_one(c, &c->rd->vms[i], NULL, 0,

@@ -22,7 +22,7 @@ static void report_all(void *ctx, const char *file, int line, int is_error,
 	config_report_print(ctx, file, line, is_error, msg);
 }
 
-static const char *template_name(const struct ctl *c)
+const char *ctl_test_template_name(const struct ctl *c)
 {
 	return c->rd != NULL && c->rd->template_path != NULL
 	           ? c->rd->template_path
@@ -42,12 +42,12 @@ struct config *ctl_test_vm_config(const struct ctl *c,
 		ctl_instance_state(c, vm, &st);
 	text = ctl_instance_render(c, vm, &st, why, sizeof(why));
 	if (text == NULL)
-		fprintf(err, "fwproxyctl: template %s: %s\n", template_name(c),
-		        why);
+		fprintf(err, "fwproxyctl: template %s: %s\n",
+		        ctl_test_template_name(c), why);
 	else
-		cfg = config_load_buffer(template_name(c), text, strlen(text),
-		                         warnings ? report_all : report_errors,
-		                         err);
+		cfg = config_load_buffer(
+		    ctl_test_template_name(c), text, strlen(text),
+		    warnings ? report_all : report_errors, err);
 	free(text);
 	return cfg;
 }

@@ -25,6 +25,9 @@ struct config *ctl_test_vm_config(const struct ctl *c,
                                   const struct ctl_vm_rules *vm, FILE *err,
                                   int warnings);
 
+/* The template's path, or "(built-in template)". */
+const char *ctl_test_template_name(const struct ctl *c);
+
 /* The rules file vm's proxy reads, as the user edits it: the VM's file
  * in the rules directory, unless the template names another Filter. NULL
  * when the config has no Filter. Owned by cfg or vm. */

@@ -285,11 +285,95 @@ static void unreadable(void)
 	ctl_check_free(k);
 }
 
+/* Each of these alone admits every host. */
+static void every_host(void)
+{
+	static const struct {
+		enum filter_type type;
+		const char *rule;
+	} all[] = {
+	    {FILTER_TYPE_BRE, ".*"},     {FILTER_TYPE_BRE, "^"},
+	    {FILTER_TYPE_BRE, "$"},      {FILTER_TYPE_BRE, "."},
+	    {FILTER_TYPE_ERE, "()"},     {FILTER_TYPE_ERE, "a|"},
+	    {FILTER_TYPE_ERE, "^.*$"},   {FILTER_TYPE_FNMATCH, "*"},
+	    {FILTER_TYPE_DOMAIN, "~.*"}, {FILTER_TYPE_DOMAIN, "~^"},
+	};
+	struct filter_options o;
+	struct ctl_check *k;
+	char got[512], want[512];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(all); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "%s\n", all[i].rule);
+		k = lint(text, options(all[i].type));
+		snprintf(want, sizeof(want),
+		         "1: warning: \"%s\" matches every host: it admits "
+		         "them all, and no rule after it decides anything",
+		         all[i].rule);
+		got[0] = '\0';
+		if (k->count > 0)
+			finding(k, 0, got, sizeof(got));
+		is_str(got, want, "every host: %s", all[i].rule);
+		is_int(k->count, 1, "one finding for %s", all[i].rule);
+		ctl_check_free(k);
+	}
+	o = options(FILTER_TYPE_BRE);
+	o.default_deny = 0;
+	k = lint("^a\\.test$\n.*\n", o);
+	finding(k, 0, got, sizeof(got));
+	ok(strstr(got, "2: warning: \".*\" matches every host: it blocks "
+	               "them all") == got,
+	   "a block-list: it blocks them all: %s", got);
+	ctl_check_free(k);
+	k = lint("^a\\.test$\n\\.b\\.test$\nc\n", options(FILTER_TYPE_ERE));
+	for (i = 0; i < k->count; i++) {
+		finding(k, i, got, sizeof(got));
+		ok(strstr(got, "every host") == NULL, "not every host: %s",
+		   got);
+	}
+	ctl_check_free(k);
+}
+
+static void configs(void)
+{
+	struct config *cfg;
+	char out[1024];
+	FILE *f;
+
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"ConnectPort 443\n",
+	     "t.conf: warning: no Filter: every host is allowed\n"},
+	    {"Filter /r\nConnectPort 443\n",
+	     "t.conf: warning: no \"FilterDefaultDeny Yes\": the rules file "
+	     "is a block-list, and every host it does not name is allowed\n"},
+	    {"Filter /r\nFilterDefaultDeny Yes\nConnectPort 443\n", ""},
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		cfg = config_load_buffer("t.conf", cases[i].text,
+		                         strlen(cases[i].text), NULL, NULL);
+		memset(out, 0, sizeof(out));
+		f = fmemopen(out, sizeof(out) - 1, "w");
+		is_int(ctl_check_config(cfg, "t.conf", f),
+		       cases[i].want[0] != '\0', "config %zu: count", i);
+		fclose(f);
+		is_str(out, cases[i].want, "config %zu: warning", i);
+		config_free(cfg);
+	}
+}
+
 int main(void)
 {
 	sample_files();
 	clean_file();
 	other_modes();
 	unreadable();
+	every_host();
+	configs();
 	return done();
 }
