@@ -442,3 +442,29 @@ int config_connect_sni_check(const struct config *cfg)
 		return cfg->connect_sni_check;
 	return cfg->filter != NULL && cfg->filter_default_deny;
 }
+
+const struct transparent_port *config_transparent_port(const struct config *cfg,
+                                                       uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < cfg->n_transparent; i++)
+		if (cfg->transparent[i].port == port)
+			return &cfg->transparent[i];
+	return NULL;
+}
+
+const char *config_transparent_kind_name(enum transparent_kind kind)
+{
+	switch (kind) {
+	case TRANSPARENT_HTTP:
+		return "http";
+	case TRANSPARENT_TLS:
+		return "tls";
+	case TRANSPARENT_IP:
+		return "ip";
+	case TRANSPARENT_NONE:
+		break;
+	}
+	return "none";
+}

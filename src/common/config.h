@@ -76,6 +76,23 @@ struct string_list {
 	struct string_list *next;
 };
 
+/* How a connection redirected to the proxy (transparent mode) is decided:
+ * by its HTTP Host field, by its TLS server name, or by the address it was
+ * sent to. */
+enum transparent_kind {
+	TRANSPARENT_NONE,
+	TRANSPARENT_HTTP,
+	TRANSPARENT_TLS,
+	TRANSPARENT_IP,
+};
+
+#define TRANSPARENT_PORTS_MAX 64
+
+struct transparent_port {
+	uint16_t port;
+	enum transparent_kind kind;
+};
+
 struct config {
 	char *path; /* the file read */
 
@@ -151,6 +168,11 @@ struct config {
 	/* TLS inspection (conn_tls.c) */
 	int connect_sni_check; /* ConnectSNICheck: 1, 0, -1 unset (on for
 	                          an allow-list) */
+
+	/* Transparent PORT[/KIND]...: the ports fwproxyctl redirects to the
+	 * proxy, and how each is decided; none: not transparent */
+	struct transparent_port transparent[TRANSPARENT_PORTS_MAX];
+	int n_transparent;
 };
 
 /* Reports a diagnostic: file, line (0 if none), whether it is an error,
@@ -198,6 +220,14 @@ int config_client_allowed(const struct config *cfg, const uint8_t addr[16]);
  * ConnectSNICheck, by default on for an allow-list (FilterDefaultDeny with
  * a Filter). */
 int config_connect_sni_check(const struct config *cfg);
+
+/* The Transparent entry for a redirected connection's original
+ * destination port, or NULL when the port is not listed. */
+const struct transparent_port *config_transparent_port(const struct config *cfg,
+                                                       uint16_t port);
+
+/* The name of a kind as Transparent spells it: "http", "tls", "ip". */
+const char *config_transparent_kind_name(enum transparent_kind kind);
 
 /* 1 when a special destination address is admitted by AllowDestination. */
 int config_destination_allowed(const struct config *cfg,

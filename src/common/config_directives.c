@@ -378,6 +378,66 @@ static void add_connect_port(struct config_parse *p, const struct directive *d,
 	cfg->connect_ports[cfg->n_connect_ports++] = port;
 }
 
+/* PORT or PORT/KIND; without KIND, 80 is http, 443 tls, others ip. */
+static int get_transparent_port(struct config_parse *p, const char *s,
+                                struct transparent_port *out)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	long long v;
+	enum transparent_kind k;
+
+	if (parse_number_n(s, n, 1, PORT_MAX, &v) != NULL) {
+		config_diag(p, 1, "\"%s\" is not a port (1..65535)", s);
+		return -1;
+	}
+	out->port = (uint16_t)v;
+	out->kind = v == 80    ? TRANSPARENT_HTTP
+	            : v == 443 ? TRANSPARENT_TLS
+	                       : TRANSPARENT_IP;
+	if (slash == NULL)
+		return 0;
+	for (k = TRANSPARENT_HTTP; k <= TRANSPARENT_IP; k++) {
+		const char *name = config_transparent_kind_name(k);
+		if (ascii_eq_n(slash + 1, strlen(slash + 1), name)) {
+			out->kind = k;
+			return 0;
+		}
+	}
+	config_diag(p, 1, "\"%s\": the kind after / is http, tls or ip", s);
+	return -1;
+}
+
+static void set_transparent(struct config_parse *p, const struct directive *d,
+                            char **argv, int argc)
+{
+	struct transparent_port list[TRANSPARENT_PORTS_MAX];
+	int i, j, n = 0;
+
+	(void)d;
+	if (argc == 1 && ascii_eq_n(argv[0], strlen(argv[0]), "none")) {
+		p->cfg->n_transparent = 0;
+		return;
+	}
+	if (argc > TRANSPARENT_PORTS_MAX) {
+		config_diag(p, 1, "at most %d ports", TRANSPARENT_PORTS_MAX);
+		return;
+	}
+	for (i = 0; i < argc; i++) {
+		if (get_transparent_port(p, argv[i], &list[n]) == -1)
+			return;
+		for (j = 0; j < n; j++)
+			if (list[j].port == list[n].port) {
+				config_diag(p, 1, "port %u listed twice",
+				            (unsigned)list[n].port);
+				return;
+			}
+		n++;
+	}
+	memcpy(p->cfg->transparent, list, sizeof(list[0]) * (size_t)n);
+	p->cfg->n_transparent = n;
+}
+
 static int looks_like_host_name(const char *s)
 {
 	if (strchr(s, ':') != NULL)
@@ -946,6 +1006,10 @@ static const struct directive DIRECTIVES[] = {
     /* ConnectSNICheck yes|no: close a CONNECT tunnel whose TLS server
      * name is not its host (default: yes with an allow-list). */
     {"ConnectSNICheck", 1, 1, set_bool, FIELD(connect_sni_check), 0, 0},
+    /* Transparent PORT[/http|tls|ip]... | none: connections fwproxyctl
+     * redirects to the proxy from these original ports; the last line
+     * wins. */
+    {"Transparent", 1, ARGS_ANY, set_transparent, 0, 0, 0},
 };
 
 static const struct directive *lookup(const char *name)

@@ -526,7 +526,9 @@ static const char *parse_authority(const char *a, size_t n, int need_port,
 	return NULL;
 }
 
-static const char *parse_target(struct http_request *req)
+/* origin_ok: an origin-form target ("/path") is accepted, its host left
+ * empty for the Host field to fill. */
+static const char *parse_target(struct http_request *req, int origin_ok)
 {
 	const char *t = req->target.p, *a, *rest;
 	size_t n = req->target.n, an;
@@ -557,6 +559,12 @@ static const char *parse_target(struct http_request *req)
 	}
 	if (n >= 8 && ascii_casecmp_n(t, "https://", 8) == 0)
 		return "https target outside CONNECT";
+	if (t[0] == '/' && origin_ok) {
+		req->host[0] = '\0';
+		req->port = 80;
+		req->path = req->target;
+		return NULL;
+	}
 	if (t[0] == '/')
 		return "origin-form target (not a proxy request)";
 	if (n == 1 && t[0] == '*')
@@ -565,10 +573,9 @@ static const char *parse_target(struct http_request *req)
 }
 
 /* method SP request-target SP HTTP-version CRLF */
-static enum http_parse parse_request_line(struct scan *s,
-                                          const struct http_limits *lim,
-                                          struct http_request *req,
-                                          const char **why)
+static enum http_parse
+parse_request_line(struct scan *s, const struct http_limits *lim, int origin_ok,
+                   struct http_request *req, const char **why)
 {
 	size_t max = lim->max_request_line, start = s->pos;
 	size_t lend = line_end(s, start, max);
@@ -614,7 +621,7 @@ static enum http_parse parse_request_line(struct scan *s,
 	    req->method.n == 5 && memcmp(req->method.p, "TRACE", 5) == 0;
 	req->is_options =
 	    req->method.n == 7 && memcmp(req->method.p, "OPTIONS", 7) == 0;
-	err = parse_target(req);
+	err = parse_target(req, origin_ok && !req->is_connect);
 	if (err != NULL)
 		return fail(why, HTTP_PARSE_BAD, err);
 	return HTTP_PARSE_DONE;
@@ -630,11 +637,25 @@ static void scan_init(struct scan *s, const char *buf, size_t len,
 	s->lf_ok = 0;
 }
 
-enum http_parse http_parse_request(const char *buf, size_t len,
-                                   const struct http_limits *lim,
-                                   struct http_request *req, const char **why)
+/* The host of an origin-form request, from its Host field. */
+static const char *host_from_field(struct http_request *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->n_headers; i++)
+		if (http_header_is(&req->headers[i], "Host"))
+			return parse_authority(req->headers[i].value.p,
+			                       req->headers[i].value.n, 0, req);
+	return "request without Host";
+}
+
+static enum http_parse parse_request(const char *buf, size_t len,
+                                     const struct http_limits *lim,
+                                     int origin_ok, struct http_request *req,
+                                     const char **why)
 {
 	struct fields f = {.is_request = 1, .max_forwards = -1};
+	const char *err;
 	struct scan s;
 	enum http_parse r;
 
@@ -648,7 +669,7 @@ enum http_parse http_parse_request(const char *buf, size_t len,
 			return fail(why, HTTP_PARSE_BAD, "bare CR");
 		s.pos = 2;
 	}
-	r = parse_request_line(&s, lim, req, why);
+	r = parse_request_line(&s, lim, origin_ok, req, why);
 	if (r != HTTP_PARSE_DONE)
 		return r;
 	f.max_forwards_counts = req->is_trace || req->is_options;
@@ -656,6 +677,8 @@ enum http_parse http_parse_request(const char *buf, size_t len,
 	if (r != HTTP_PARSE_DONE)
 		return r;
 	req->head_len = s.pos;
+	if (req->host[0] == '\0' && (err = host_from_field(req)) != NULL)
+		return fail(why, HTTP_PARSE_BAD, err);
 
 	if (f.has_te && f.has_length)
 		return fail(why, HTTP_PARSE_BAD,
@@ -689,6 +712,21 @@ enum http_parse http_parse_request(const char *buf, size_t len,
 	req->proxy_authorization = f.proxy_authorization;
 	req->max_forwards = f.max_forwards;
 	return HTTP_PARSE_DONE;
+}
+
+enum http_parse http_parse_request(const char *buf, size_t len,
+                                   const struct http_limits *lim,
+                                   struct http_request *req, const char **why)
+{
+	return parse_request(buf, len, lim, 0, req, why);
+}
+
+enum http_parse http_parse_request_origin(const char *buf, size_t len,
+                                          const struct http_limits *lim,
+                                          struct http_request *req,
+                                          const char **why)
+{
+	return parse_request(buf, len, lim, 1, req, why);
 }
 
 /* HTTP-version SP 3DIGIT SP reason-phrase CRLF; the SP before an empty

@@ -86,6 +86,15 @@ enum http_parse http_parse_request(const char *buf, size_t len,
                                    const struct http_limits *lim,
                                    struct http_request *req, const char **why);
 
+/* The same for a request sent to the origin server itself (a client that
+ * knows no proxy, redirected to it): origin-form targets are accepted too,
+ * their host and port then taken from the Host field, which must be
+ * there. CONNECT is still authority-form only. */
+enum http_parse http_parse_request_origin(const char *buf, size_t len,
+                                          const struct http_limits *lim,
+                                          struct http_request *req,
+                                          const char **why);
+
 struct http_response {
 	int minor;
 	int status;

@@ -97,6 +97,8 @@ void conn_accept(struct proxy *px, int fd, const struct sockaddr *peer)
 	}
 	log_msg(LOG_LEVEL_CONNECT, "Connect (file descriptor %d): %s", fd,
 	        c->client_ip);
+	if (conn_transparent_accept(c) == 0 && c->transparent == TRANSPARENT_IP)
+		conn_transparent_ip(c);
 }
 
 static void reset_request(struct conn *c)
@@ -535,12 +537,17 @@ static void process_head(struct conn *c)
 	}
 	if (c->rt == NULL)
 		c->rt = runtime_ref(c->px->rt);
+	if (c->transparent == TRANSPARENT_TLS) {
+		conn_transparent_tls(c);
+		return;
+	}
 	if (!head_worth_parsing(c)) {
 		r = HTTP_PARSE_INCOMPLETE;
 		goto incomplete;
 	}
-	r = http_parse_request(buf_head(&c->cin), c->cin.len, &c->rt->limits,
-	                       req, &why);
+	r = (c->transparent == TRANSPARENT_HTTP ? http_parse_request_origin
+	                                        : http_parse_request)(
+	    buf_head(&c->cin), c->cin.len, &c->rt->limits, req, &why);
 	switch (r) {
 	case HTTP_PARSE_INCOMPLETE:
 	incomplete:
@@ -644,15 +651,18 @@ static void log_request(struct conn *c)
 		json_number(&b, "down", (long long)c->bytes_down);
 		json_number(&b, "ms", ms);
 		json_string(&b, "rule", rule);
+		if (c->transparent != TRANSPARENT_NONE)
+			json_string(&b, "mode", "transparent");
 		log_json(LOG_LEVEL_INFO, buf_cstr(&b));
 		buf_free(&b);
 		return;
 	}
 	log_msg(LOG_LEVEL_INFO,
-	        "Request %s \"%s %s\" %d up=%llu down=%llu %lldms rule=%s",
+	        "Request %s \"%s %s\" %d up=%llu down=%llu %lldms rule=%s%s",
 	        c->client_ip, c->method, c->url ? c->url : "-", c->resp_status,
 	        (unsigned long long)c->bytes_up,
-	        (unsigned long long)c->bytes_down, ms, rule);
+	        (unsigned long long)c->bytes_down, ms, rule,
+	        c->transparent != TRANSPARENT_NONE ? " transparent" : "");
 }
 
 void conn_request_finished(struct conn *c)

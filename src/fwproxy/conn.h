@@ -96,6 +96,11 @@ struct conn {
 	int rule_line;
 	int tls_pending; /* tunnel bytes wait for the ClientHello check */
 
+	/* Transparent mode: NONE for a proxy client, else how this
+	 * redirected connection is decided, and where it was sent. */
+	enum transparent_kind transparent;
+	struct sockaddr_storage orig_dst;
+
 	/* Dialing. */
 	enum dial_step dial;
 	const struct upstream *upstream; /* NULL: direct */
@@ -166,6 +171,32 @@ int conn_tls_check_wanted(const struct conn *c);
 /* Checks what cin holds of the tunnel's ClientHello; clears tls_pending
  * once decided. 0: go on (maybe still pending); -1: refused, c closed. */
 int conn_tls_tunnel_check(struct conn *c);
+
+/* conn_transparent.c. On accept: finds whether the firewall redirected
+ * the connection here (SO_ORIGINAL_DST) and sets transparent and
+ * orig_dst; -1 when it was refused and closed. */
+int conn_transparent_accept(struct conn *c);
+
+/* Decides a redirected connection of kind TRANSPARENT_IP by its original
+ * destination, at once. */
+void conn_transparent_ip(struct conn *c);
+
+/* Decides a TRANSPARENT_TLS connection by the server name of the
+ * ClientHello in cin, which stays there for the server; waits for more or
+ * refuses (closes) when there is none. */
+void conn_transparent_tls(struct conn *c);
+
+/* Before dialing: keeps, of a TRANSPARENT_TLS connection's resolved
+ * addresses, only its original destination; -1 when that is not among
+ * them (the connection is refused and closed). */
+int conn_transparent_pin(struct conn *c);
+
+/* The port a redirected client sent its connection to. */
+uint16_t conn_transparent_port(const struct conn *c);
+
+/* "METHOD (transparent)" in buf, for the statistics page. */
+const char *conn_transparent_label(const struct conn *c, char *buf,
+                                   size_t size);
 
 /* reply.c: a reply of our own, then close or go on per close. */
 void conn_reply_error(struct conn *c, int status, const char *cause,

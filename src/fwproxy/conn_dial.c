@@ -209,6 +209,8 @@ static int bind_source(struct conn *c, int fd, int family)
 
 static void try_next_address(struct conn *c)
 {
+	if (c->addr_next == 0 && conn_transparent_pin(c) == -1)
+		return;
 	while (c->addr_next < c->addrs.n) {
 		union resolve_addr *ra = &c->addrs.addr[c->addr_next++];
 		int family = ra->sa.sa_family;
@@ -271,7 +273,7 @@ static void handshake_done(struct conn *c)
 	if (c->is_connect) {
 		if (c->socks_version != 0)
 			conn_socks_established(c);
-		else
+		else if (c->transparent == TRANSPARENT_NONE)
 			buf_append_str(
 			    &c->cout,
 			    "HTTP/1.1 200 Connection established\r\n\r\n");

@@ -228,7 +228,8 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 static void note_refusal(struct conn *c, const struct filter_verdict *v)
 {
 	int learn = c->rt->cfg->filter_learn;
-	char rule[HOSTNAME_MAX + 32];
+	int transparent = c->transparent != TRANSPARENT_NONE;
+	char rule[HOSTNAME_MAX + 32], label[48];
 
 	if (v->line > 0)
 		snprintf(rule, sizeof(rule), "%s:%d", v->file, v->line);
@@ -243,22 +244,29 @@ static void note_refusal(struct conn *c, const struct filter_verdict *v)
 		json_string(&b, "host", c->host);
 		json_number(&b, "port", c->port);
 		json_string(&b, "rule", rule);
+		if (transparent)
+			json_string(&b, "mode", "transparent");
 		log_json(LOG_LEVEL_NOTICE, buf_cstr(&b));
 		buf_free(&b);
 	} else if (learn) {
 		log_msg(LOG_LEVEL_NOTICE,
 		        "Learning: would refuse filtered domain \"%s\" (client "
-		        "%s, %s %s:%u, rule %s)",
+		        "%s, %s %s:%u%s, rule %s)",
 		        c->host, c->client_ip, c->method, c->host, c->port,
-		        rule);
+		        transparent ? " transparent" : "", rule);
 	} else {
 		log_msg(
 		    LOG_LEVEL_NOTICE,
 		    "Proxying refused on filtered domain \"%s\" (client %s, "
-		    "%s %s:%u, rule %s)",
-		    c->host, c->client_ip, c->method, c->host, c->port, rule);
+		    "%s %s:%u%s, rule %s)",
+		    c->host, c->client_ip, c->method, c->host, c->port,
+		    transparent ? " transparent" : "", rule);
 	}
-	proxy_note_refusal(c->px, c->client_ip, c->method, c->host, c->port);
+	proxy_note_refusal(c->px, c->client_ip,
+	                   transparent
+	                       ? conn_transparent_label(c, label, sizeof(label))
+	                       : c->method,
+	                   c->host, c->port);
 }
 
 static void server_key(struct conn *c, char *key, size_t size)
@@ -290,6 +298,9 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	copy_slice(c->method, sizeof(c->method), req->method);
 	str_copy(c->host, req->host, sizeof(c->host));
 	c->port = req->port;
+	/* A redirected HTTP request goes where its client sent it. */
+	if (c->transparent == TRANSPARENT_HTTP && !req->is_connect)
+		c->port = conn_transparent_port(c);
 	c->is_connect = req->is_connect;
 	c->is_head = req->is_head;
 	c->client_minor = req->minor;
@@ -308,7 +319,8 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	if (req->body != HTTP_BODY_NONE)
 		c->close_after_reply = 1;
 
-	if (!authorized(cfg, req)) {
+	/* A redirected client knows no proxy, nor its password. */
+	if (c->transparent == TRANSPARENT_NONE && !authorized(cfg, req)) {
 		buf_consume(&c->cin, req->head_len);
 		log_msg(LOG_LEVEL_NOTICE,
 		        "Proxy authentication required for %s", c->client_ip);
@@ -321,6 +333,13 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	    !req->is_connect) {
 		buf_consume(&c->cin, req->head_len);
 		conn_reply_stats(c);
+		return;
+	}
+	if (req->is_connect && c->transparent == TRANSPARENT_HTTP) {
+		buf_consume(&c->cin, req->head_len);
+		c->px->stats.errors++;
+		conn_reply_error(c, 400, "Bad Request",
+		                 "CONNECT sent to a server, not to a proxy", 1);
 		return;
 	}
 	decide(c, req, authority);
@@ -360,7 +379,9 @@ static void decide(struct conn *c, const struct http_request *req,
 	uint8_t literal[16];
 	int is_literal;
 
-	if (c->is_connect && !config_connect_port_allowed(cfg, c->port)) {
+	/* Transparent lists the ports a redirected tunnel may reach. */
+	if (c->is_connect && c->transparent == TRANSPARENT_NONE &&
+	    !config_connect_port_allowed(cfg, c->port)) {
 		buf_consume(&c->cin, head_len);
 		c->px->stats.refused++;
 		log_msg(LOG_LEVEL_NOTICE,

@@ -11,7 +11,9 @@
 
 int conn_tls_check_wanted(const struct conn *c)
 {
-	return c->is_connect && config_connect_sni_check(c->rt->cfg);
+	/* A transparent TLS tunnel was decided by this very name. */
+	return c->is_connect && c->transparent == TRANSPARENT_NONE &&
+	       config_connect_sni_check(c->rt->cfg);
 }
 
 /* Logs a tunnel refused for what its ClientHello says. */

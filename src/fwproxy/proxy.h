@@ -39,7 +39,7 @@ struct refusal {
 	char client[46];
 	char host[HOSTNAME_MAX + 1];
 	uint16_t port;
-	char method[16];
+	char method[24];
 };
 
 struct proxy_stats {
@@ -50,6 +50,7 @@ struct proxy_stats {
 	unsigned long denied_clients; /* Allow/Deny */
 	unsigned long over_limit;     /* MaxClients and out of descriptors */
 	unsigned long errors;         /* bad requests, failed connections */
+	unsigned long transparent;    /* connections redirected to the proxy */
 	struct refusal recent[RECENT_REFUSALS];
 	int n_recent; /* ring: newest at (n_recent - 1) % N */
 };

@@ -141,6 +141,13 @@ void conn_reply_error(struct conn *c, int status, const char *cause,
 		conn_socks_reply_error(c, status);
 		return;
 	}
+	/* A redirected TLS or TCP client would take a page for its
+	 * protocol's bytes: it only sees the connection close. */
+	if (c->transparent == TRANSPARENT_TLS ||
+	    c->transparent == TRANSPARENT_IP) {
+		conn_close(c);
+		return;
+	}
 	c->cout.off = c->cout.len = 0;
 	if (template != NULL) {
 		struct html_var vars[] = {
@@ -207,8 +214,14 @@ void conn_reply_stats(struct conn *c)
 		    "</td></tr>\n<tr><th>Allowed</th><td id=\"allowed\">%s"
 		    "</td></tr>\n<tr><th>Refused</th><td id=\"refused\">%s"
 		    "</td></tr>\n<tr><th>Bad requests and failures</th>"
-		    "<td id=\"errors\">%s</td></tr>\n</table>\n",
+		    "<td id=\"errors\">%s</td></tr>\n",
 		    n[0], n[1], n[5], n[4], n[2]);
+		if (cfg->n_transparent > 0)
+			buf_printf(&body,
+			           "<tr><th>Transparent connections</th>"
+			           "<td id=\"transparent\">%lu</td></tr>\n",
+			           st->transparent);
+		buf_append_str(&body, "</table>\n");
 		buf_append_str(&body, "<h2>Recently refused</h2>\n");
 		if (st->n_recent == 0)
 			buf_append_str(&body, "<p>None.</p>\n");

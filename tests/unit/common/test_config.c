@@ -1052,8 +1052,72 @@ static void test_long_lists(void)
 	config_free(cfg);
 }
 
+static void test_tls_directives(void)
+{
+	struct config *cfg;
+	char line[1024];
+	size_t n;
+	int i;
+
+	cfg = load_ok("Filter \"/r\"\nFilterDefaultDeny Yes");
+	is_int(config_connect_sni_check(cfg), 1,
+	       "SNI check on by default "
+	       "for an allow-list");
+	is_int(cfg->n_transparent, 0, "not transparent by default");
+	config_free(cfg);
+	cfg = load_ok("Filter \"/r\"");
+	is_int(config_connect_sni_check(cfg), 0, "off for a block-list");
+	config_free(cfg);
+	cfg = load_ok("Filter \"/r\"\nFilterDefaultDeny Yes\n"
+	              "ConnectSNICheck no");
+	is_int(config_connect_sni_check(cfg), 0, "ConnectSNICheck no");
+	config_free(cfg);
+	load_error("ConnectSNICheck maybe", "1: ConnectSNICheck: \"maybe\" is "
+	                                    "not yes, no, on, off, true or "
+	                                    "false");
+
+	cfg = load_ok("Transparent 80 443 993/TLS 22 8080/http 25/ip");
+	if (cfg != NULL) {
+		is_int(cfg->n_transparent, 6, "six transparent ports");
+		is_int(config_transparent_port(cfg, 80)->kind, TRANSPARENT_HTTP,
+		       "80 is http");
+		is_int(config_transparent_port(cfg, 443)->kind, TRANSPARENT_TLS,
+		       "443 is tls");
+		is_int(config_transparent_port(cfg, 993)->kind, TRANSPARENT_TLS,
+		       "993/TLS is tls");
+		is_int(config_transparent_port(cfg, 22)->kind, TRANSPARENT_IP,
+		       "22 is ip");
+		is_int(config_transparent_port(cfg, 8080)->kind,
+		       TRANSPARENT_HTTP, "8080/http is http");
+		ok(config_transparent_port(cfg, 21) == NULL, "21 not listed");
+	}
+	config_free(cfg);
+	cfg = load_ok("Transparent 80 443\nTransparent none");
+	is_int(cfg ? cfg->n_transparent : -1, 0, "none: the last line wins");
+	config_free(cfg);
+	load_error("Transparent 0", "1: Transparent: \"0\" is not a port "
+	                            "(1..65535)");
+	load_error("Transparent 80 x", "1: Transparent: \"x\" is not a port "
+	                               "(1..65535)");
+	load_error("Transparent 80/udp", "1: Transparent: \"80/udp\": the "
+	                                 "kind after / is http, tls or ip");
+	load_error("Transparent 80 443 80/tls",
+	           "1: Transparent: port 80 listed twice");
+	/* TRANSPARENT_PORTS_MAX ports, then one more. */
+	n = (size_t)snprintf(line, sizeof(line), "Transparent");
+	for (i = 1; i <= TRANSPARENT_PORTS_MAX; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %d", i);
+	cfg = load_ok(line);
+	is_int(cfg ? cfg->n_transparent : -1, TRANSPARENT_PORTS_MAX,
+	       "TRANSPARENT_PORTS_MAX ports");
+	config_free(cfg);
+	snprintf(line + n, sizeof(line) - n, " 9999");
+	load_error(line, "1: Transparent: at most 64 ports");
+}
+
 int main(void)
 {
+	test_tls_directives();
 	test_defaults();
 	test_lexer();
 	test_process();

@@ -601,8 +601,61 @@ static void test_hop_by_hop(void)
 	}
 }
 
+static enum http_parse parse_origin(const char *s)
+{
+	size_t n = strlen(s);
+
+	why = NULL;
+	return http_parse_request_origin(guard_place(s, n), n, &deflim, &req,
+	                                 &why);
+}
+
+/* Requests a client that knows no proxy sends, redirected to the proxy. */
+static void test_origin_form(void)
+{
+	static const char get[] =
+	    "GET /a/b?c=1 HTTP/1.1\r\nHost: Work.Test:8080\r\n\r\n";
+	size_t n = strlen(get), k, wrong = 0;
+
+	is_int(parse_origin(get), HTTP_PARSE_DONE, "origin-form with Host");
+	is_str(req.host, "work.test", "host from the Host field");
+	is_int(req.port, 8080, "port from the Host field");
+	ok(req.path.n == 8 && memcmp(req.path.p, "/a/b?c=1", 8) == 0,
+	   "path is the target");
+	for (k = 0; k < n; k++) {
+		why = NULL;
+		if (http_parse_request_origin(guard_place(get, k), k, &deflim,
+		                              &req,
+		                              &why) != HTTP_PARSE_INCOMPLETE)
+			wrong++;
+	}
+	is_int(wrong, 0, "origin-form: every prefix is INCOMPLETE");
+	is_int(parse_origin("GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+	       HTTP_PARSE_DONE, "default port");
+	is_int(req.port, 80, "port 80 without one in Host");
+	is_int(parse_origin("GET http://abs.test/x HTTP/1.1\r\nHost: "
+	                    "other\r\n\r\n"),
+	       HTTP_PARSE_DONE, "absolute-form still accepted");
+	is_str(req.host, "abs.test", "absolute-form: host from the target");
+	is_int(parse_origin("GET / HTTP/1.0\r\n\r\n"), HTTP_PARSE_BAD,
+	       "HTTP/1.0 without Host");
+	is_str(why, "request without Host", "says why");
+	is_int(parse_origin("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"),
+	       HTTP_PARSE_BAD, "bad Host");
+	is_int(parse_origin("GET / HTTP/1.1\r\nHost: h:0\r\n\r\n"),
+	       HTTP_PARSE_BAD, "port 0 in Host");
+	is_int(parse_origin("GET / HTTP/1.1\r\nHost: h\r\nHost: "
+	                    "i\r\n\r\n"),
+	       HTTP_PARSE_BAD, "two Host fields");
+	is_int(parse_origin("CONNECT /x HTTP/1.1\r\nHost: h\r\n\r\n"),
+	       HTTP_PARSE_BAD, "CONNECT origin-form");
+	bad("GET /x HTTP/1.1\r\nHost: h\r\n\r\n",
+	    "origin-form still refused from proxy clients");
+}
+
 int main(void)
 {
+	test_origin_form();
 	test_basic();
 	test_targets();
 	test_options_and_max_forwards();
