@@ -18,6 +18,7 @@
 #include "proc.h"
 #include "rules_source.h"
 #include "template.h"
+#include "transparent.h"
 #include "util.h"
 
 #define FILE_MAX        (16 << 20)
@@ -126,6 +127,21 @@ static char *name_rules_source(char *config, const char *source)
 	return out;
 }
 
+/* Adds the rules file's transparent setting, if any. */
+static char *transparent_setting(char *config, const char *rules_path,
+                                 char *err, size_t errlen)
+{
+	char *rules = slurp(rules_path), msg[256];
+
+	if (rules == NULL)
+		return config;
+	config = ctl_transparent_render(config, rules, msg, sizeof(msg));
+	if (config == NULL)
+		snprintf(err, errlen, "%s:%s", rules_path, msg);
+	free(rules);
+	return config;
+}
+
 char *ctl_instance_render(const struct ctl *c, const struct ctl_vm_rules *vm,
                           const struct ctl_vm_state *st, char *err,
                           size_t errlen)
@@ -156,6 +172,8 @@ char *ctl_instance_render(const struct ctl *c, const struct ctl_vm_rules *vm,
 		out = name_rules_source(ctl_rules_config(c, vm, out), rules);
 	else if (out != NULL)
 		out = name_rules_source(out, vm->path);
+	if (out != NULL)
+		out = transparent_setting(out, vm->path, err, errlen);
 	free(log);
 	free(pid);
 	free(rules);
@@ -194,6 +212,8 @@ static int firewall(struct ctl *c, const struct ctl_vm_rules *vm,
 		printf("%s: firewall rule %s\n", vm->name,
 		       on ? "added" : "removed");
 	}
+	if (ctl_transparent_sync(c, vm, st, on) != 0)
+		rc = -1;
 	return rc;
 }
 
@@ -338,6 +358,7 @@ done:
 			ctl_proc_stop(pid, config, STOP_TIMEOUT_MS);
 		unlink(pidfile);
 		ctl_firewall_set(&c->fw, vm->name, NULL, &changed);
+		ctl_transparent_remove(c, vm->name);
 	}
 	free(dir);
 	free(config);
@@ -380,7 +401,8 @@ int ctl_instance_stop(struct ctl *c, const char *name)
 	int changed = 0, rc;
 
 	rc = stop_process(c, name);
-	if (ctl_firewall_set(&c->fw, name, NULL, &changed) != 0)
+	if (ctl_firewall_set(&c->fw, name, NULL, &changed) != 0 ||
+	    ctl_transparent_remove(c, name) != 0)
 		rc = -1;
 	if (changed) {
 		c->changes++;

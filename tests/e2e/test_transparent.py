@@ -1,0 +1,200 @@
+"""Transparent mode end to end: a client VM with no proxy setting at all,
+its TCP 80, 443 and a listed port redirected to its own proxy by
+fwproxyctl's rules, its UDP 443 (QUIC) rejected; decided by Host header,
+TLS server name and original address; the rules gone when the VM stops.
+
+The firewall namespace forwards like a Qubes firewall VM, so that without
+the redirect a VM reaches the net namespace directly."""
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import NET_IP
+
+WORK = ("work", "10.137.0.13")
+OTHER = ("other", "10.137.2.13")
+RULES = "^work\\.test$\n^10\\.200\\.0\\.1$\n"
+SETTING = "# fwproxy: Transparent 80 443 8000/ip\n"
+UDP_ECHO = ("import socket\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "s.bind(('%s', 443))\n"
+            "while True:\n"
+            "    d, a = s.recvfrom(2048)\n"
+            "    s.sendto(d, a)\n" % NET_IP)
+
+
+@pytest.fixture(scope="module")
+def tenv(env):
+    env.ex("fw", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    env.ip("net", "route", "add", "10.137.0.0/16", "via", "10.200.0.2")
+    for vm in ("vm1", "vm2"):
+        etc = "/etc/netns/" + env.ns[vm]
+        os.makedirs(etc, exist_ok=True)
+        with open(etc + "/resolv.conf", "w") as f:
+            f.write("nameserver %s\n" % NET_IP)
+    env.spawn("net", "python3", "-c", UDP_ECHO)
+    web = os.path.join(env.base, "web")
+    os.makedirs(web)
+    with open(os.path.join(web, "index.html"), "w") as f:
+        f.write("port 8000 reached\n")
+    env.spawn("net", "python3", "-m", "http.server", "8000", "--bind",
+              NET_IP, "--directory", web)
+    time.sleep(0.5)
+    yield env
+    for vm in ("vm1", "vm2"):
+        etc = "/etc/netns/" + env.ns[vm]
+        if os.path.exists(etc + "/resolv.conf"):
+            os.unlink(etc + "/resolv.conf")
+            os.rmdir(etc)
+
+
+def curl(env, vm, url, *args):
+    """(rc, body) of curl in vm, with no proxy."""
+    r = env.ex(vm, "curl", "-s", "-k", "-m", "5", "--noproxy", "*", *args,
+               url, check=False, timeout=20)
+    return r.returncode, r.stdout
+
+
+def quic(env, vm):
+    """What a UDP datagram to NET_IP:443 gets: "echo", "refused" or
+    "nothing"."""
+    code = ("import socket\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "s.settimeout(2)\n"
+            "s.connect(('%s', 443))\n"
+            "s.send(b'quic?')\n"
+            "try:\n"
+            "    print('echo' if s.recv(100) == b'quic?' else 'other')\n"
+            "except ConnectionRefusedError:\n"
+            "    print('refused')\n"
+            "except socket.timeout:\n"
+            "    print('nothing')\n" % NET_IP)
+    return env.ex(vm, "python3", "-c", code).stdout.strip()
+
+
+def log(env, name="work"):
+    with open(os.path.join(env.run_dir, name, "log")) as f:
+        return f.read()
+
+
+def wait_log(env, text, name="work"):
+    for _ in range(50):
+        if text in log(env, name):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_without_the_setting_traffic_goes_around_the_proxy(tenv):
+    tenv.write_rules(*WORK, RULES)
+    tenv.write_rules(*OTHER, RULES)
+    r = tenv.ctl("update")
+    assert "transparent" not in r.stdout
+    assert "fwproxy-transparent" not in tenv.ex("fw", "nft", "list",
+                                                "ruleset").stdout
+    assert curl(tenv, "vm1", "http://social.test/") == \
+        (0, "hello from social.test\n")
+    assert quic(tenv, "vm1") == "echo"
+
+
+def test_setting_adds_redirect_rules_for_that_vm_only(tenv):
+    tenv.write_rules(*WORK, SETTING + RULES)
+    r = tenv.ctl("update")
+    assert "work: transparent redirect set" in r.stdout, r.stdout
+    assert "other: transparent" not in r.stdout
+    table = tenv.ex("fw", "nft", "list", "table", "ip",
+                    "fwproxy-transparent").stdout
+    for port in (80, 443, 8000):
+        assert ('iifname "vif12.0" ip saddr 10.137.0.13 tcp dport %d '
+                'dnat to 10.137.0.1:8100 comment "fwproxy-transparent:work"'
+                % port) in table, table
+    assert "udp dport 443 reject" in table
+    assert "10.137.2.13" not in table
+    with open(os.path.join(tenv.run_dir, "work", "config")) as f:
+        assert "\nTransparent 80 443 8000/ip\n" in f.read()
+    # Idempotent.
+    assert "transparent" not in tenv.ctl("update").stdout
+
+
+def test_http_decided_by_host_with_the_refusal_page(tenv):
+    assert curl(tenv, "vm1", "http://work.test/") == \
+        (0, "hello from work.test\n")
+    rc, page = curl(tenv, "vm1", "http://social.test/")
+    assert rc == 0 and "social.test" in page and "403" in page, page
+    assert wait_log(tenv, 'Proxying refused on filtered domain "social.test" '
+                          '(client 10.137.0.13, GET social.test:80 transparent')
+    # The other VM is not redirected.
+    assert curl(tenv, "vm2", "http://social.test/") == \
+        (0, "hello from social.test\n")
+
+
+def test_tls_decided_by_server_name(tenv):
+    assert curl(tenv, "vm1", "https://work.test/") == \
+        (0, "hello from work.test\n")
+    rc, out = curl(tenv, "vm1", "https://social.test/")
+    assert rc != 0 and out == ""
+    assert wait_log(tenv, 'Proxying refused on filtered domain "social.test" '
+                          '(client 10.137.0.13, TLS social.test:443 '
+                          'transparent')
+
+
+def test_allowed_name_sent_to_another_address_is_refused(tenv):
+    rc, out = curl(tenv, "vm1", "https://work.test/", "--resolve",
+                   "work.test:443:10.200.0.5")
+    assert rc != 0 and out == ""
+    assert wait_log(tenv, 'Refused transparent TLS from 10.137.0.13 to '
+                          'work.test:443: the TLS server name "work.test" '
+                          'does not resolve to 10.200.0.5')
+
+
+def test_tls_without_server_name_is_refused(tenv):
+    rc, out = curl(tenv, "vm1", "https://%s/" % NET_IP)
+    assert rc != 0 and out == ""
+    assert wait_log(tenv, "Refused transparent TLS from 10.137.0.13 to "
+                          "%s:443: no server name (SNI)" % NET_IP)
+
+
+def test_other_port_decided_by_address(tenv):
+    assert curl(tenv, "vm1", "http://%s:8000/" % NET_IP) == \
+        (0, "port 8000 reached\n")
+    rc, out = curl(tenv, "vm1", "http://10.200.0.5:8000/")
+    assert rc != 0 and out == ""
+    assert wait_log(tenv, 'Proxying refused on filtered domain "10.200.0.5" '
+                          '(client 10.137.0.13, TCP 10.200.0.5:8000 '
+                          'transparent')
+
+
+def test_quic_is_rejected(tenv):
+    assert quic(tenv, "vm1") == "refused"
+    assert quic(tenv, "vm2") == "echo"
+
+
+def test_chromium_without_proxy_flag(tenv):
+    chromium = "/usr/bin/chromium"
+    if not os.access(chromium, os.X_OK):
+        pytest.skip("no chromium")
+
+    def dom(url):
+        profile = os.path.join(tenv.base, "chromium-profile")
+        r = tenv.ex("vm1", chromium, "--headless", "--no-sandbox",
+                    "--disable-gpu", "--ignore-certificate-errors",
+                    "--user-data-dir=" + profile, "--dump-dom", url,
+                    check=False, timeout=60)
+        return r.stdout
+
+    assert "hello from work.test" in dom("https://work.test/")
+    assert "hello from work.test" in dom("http://work.test/")
+    page = dom("http://social.test/")
+    assert "social.test" in page and "hello from" not in page, page
+
+
+def test_stopped_vm_loses_its_redirect(tenv):
+    tenv.vm_down("vm1")
+    r = tenv.ctl("update")
+    assert "work: transparent redirect removed" in r.stdout, r.stdout
+    assert "fwproxy-transparent" not in tenv.ex("fw", "nft", "list",
+                                                "ruleset").stdout
+    tenv.vm_up("vm1")
