@@ -204,12 +204,20 @@ struct config *config_load_buffer(const char *name, const char *text,
                                   size_t len, config_report_fn *report,
                                   void *ctx)
 {
+	return config_load_buffer_as(name, name, text, len, report, ctx);
+}
+
+struct config *config_load_buffer_as(const char *name, const char *path,
+                                     const char *text, size_t len,
+                                     config_report_fn *report, void *ctx)
+{
 	struct config_parse p = {0};
 	struct tokens t = {0};
 	size_t pos = 0;
 
 	p.cfg = config_new(name);
 	p.file = name;
+	p.path = path;
 	p.report = report;
 	p.ctx = ctx;
 	config_parse_init_tails(&p);

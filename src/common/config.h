@@ -192,10 +192,17 @@ void config_report_print(FILE *f, const char *file, int line, int is_error,
 struct config *config_load(const char *path, config_report_fn *report,
                            void *ctx);
 
-/* Same from a buffer; name is used in messages. */
+/* Same from a buffer; name is used in messages, and relative paths start
+ * from its folder as they do from a file's. */
 struct config *config_load_buffer(const char *name, const char *text,
                                   size_t len, config_report_fn *report,
                                   void *ctx);
+
+/* Same for text that fwproxy will read from path (a config rendered from
+ * a template): name in messages, relative paths from path's folder. */
+struct config *config_load_buffer_as(const char *name, const char *path,
+                                     const char *text, size_t len,
+                                     config_report_fn *report, void *ctx);
 
 void config_free(struct config *cfg);
 

@@ -156,7 +156,7 @@ static void set_path(struct config_parse *p, const struct directive *d,
 		return;
 	}
 	free(*slot);
-	*slot = path_beside(p->file, argv[0]);
+	*slot = path_beside(p->path, argv[0]);
 }
 
 static void set_int(struct config_parse *p, const struct directive *d,
@@ -250,7 +250,7 @@ static void add_error_file(struct config_parse *p, const struct directive *d,
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->status = (int)status;
-	e->path = path_beside(p->file, argv[1]);
+	e->path = path_beside(p->path, argv[1]);
 	*p->error_files_tail = e;
 	p->error_files_tail = &e->next;
 }

@@ -8,7 +8,8 @@
 
 struct config_parse {
 	struct config *cfg;
-	const char *file;
+	const char *file; /* the name in messages */
+	const char *path; /* relative paths start from its folder */
 	int line;
 	const char *directive; /* the table's spelling, for messages */
 	config_report_fn *report;

@@ -34,21 +34,24 @@ struct config *ctl_test_vm_config(const struct ctl *c,
                                   int warnings)
 {
 	struct ctl_vm_state st;
-	char why[256], *text;
+	char why[256], *text, *rendered;
 	struct config *cfg = NULL;
 
 	memset(&st, 0, sizeof(st));
 	if (c->routes != NULL)
 		ctl_instance_state(c, vm, &st);
 	text = ctl_instance_render(c, vm, &st, why, sizeof(why));
+	/* Read as the proxy will read it: from the run directory. */
+	rendered = ctl_instance_path(c, vm->name, "config");
 	if (text == NULL)
 		fprintf(err, "fwproxyctl: template %s: %s\n",
 		        ctl_test_template_name(c), why);
 	else
-		cfg = config_load_buffer(
-		    ctl_test_template_name(c), text, strlen(text),
+		cfg = config_load_buffer_as(
+		    ctl_test_template_name(c), rendered, text, strlen(text),
 		    warnings ? report_all : report_errors, err);
 	free(text);
+	free(rendered);
 	return cfg;
 }
 

@@ -81,3 +81,17 @@ def test_a_vm_in_a_directory_without_template(tmp_path):
     write(d / "work.10.137.0.13", GOOD)
     r = ctl(d, "check")
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+
+
+def test_relative_paths_in_a_template_start_from_the_run_directory(tmp_path):
+    """The proxy reads RUN_DIR/NAME/config, so a relative path in the
+    template starts there: Filter "rules" is the copy of the VM's rules,
+    and check reads the VM's file for it, as it does for {rules_file}."""
+    d = rules_dir(tmp_path)
+    (d / "config").write_text(
+        'Port {port}\nListen {bind_ip}\nAllow {vm_ip}\n'
+        'Filter "rules"\nFilterDefaultDeny Yes\nConnectPort 443\n')
+    path = write(d / "work.10.137.0.13", BAD)
+    r = ctl(d, "--run-dir", str(tmp_path / "run"), "check", "work")
+    assert r.returncode == 1, r
+    assert '%s:2: bad rule "[bad"' % path in r.stdout, r.stdout

@@ -71,6 +71,21 @@ static void test_no_folder(void)
 	config_free(cfg);
 }
 
+static void test_rendered_elsewhere(void)
+{
+	struct config *cfg = config_load_buffer_as(
+	    "/rw/config/fwproxy/config", "/run/fwproxy/work/config", PATHS,
+	    strlen(PATHS), NULL, NULL);
+
+	if (!ok(cfg != NULL, "a rendered config loads"))
+		return;
+	is_str(cfg->path, "/rw/config/fwproxy/config",
+	       "rendered: named as its template");
+	is_str(cfg->filter, "/run/fwproxy/work/work.rules",
+	       "rendered: paths from where it will be read");
+	config_free(cfg);
+}
+
 static void test_file(void)
 {
 	struct config *cfg =
@@ -88,6 +103,7 @@ int main(void)
 	test_beside_the_config();
 	test_relative_config();
 	test_no_folder();
+	test_rendered_elsewhere();
 	test_file();
 	return done();
 }
