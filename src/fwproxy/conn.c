@@ -144,7 +144,9 @@ void conn_server_close(struct conn *c)
 	c->sin_body = 0;
 }
 
-void conn_close(struct conn *c)
+/* Frees c; its client socket is closed at once, or handed to the
+ * proxy's lingering drain when linger is set. */
+static void conn_free(struct conn *c, int linger)
 {
 	struct proxy *px = c->px;
 
@@ -152,7 +154,10 @@ void conn_close(struct conn *c)
 	conn_server_close(c);
 	pipe_close(c);
 	event_remove(px->loop, &c->client);
-	close(c->client.fd);
+	if (linger)
+		proxy_linger(px, c->client.fd);
+	else
+		close(c->client.fd);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -167,6 +172,11 @@ void conn_close(struct conn *c)
 	buf_free(&c->sout);
 	buf_free(&c->text);
 	free(c);
+}
+
+void conn_close(struct conn *c)
+{
+	conn_free(c, 0);
 }
 
 static void pipe_close(struct conn *c)
@@ -303,6 +313,11 @@ void conn_update_events(struct conn *c)
 			sm |= EPOLLOUT;
 		break;
 	case PHASE_REPLY:
+		/* Closing after the reply: what the client still sends is
+		 * read and dropped, so that a client blocked in sending
+		 * can get on to reading the answer. */
+		if (c->close_after_reply && !c->client_eof)
+			cm |= EPOLLIN;
 		break;
 	}
 	if (client_out)
@@ -665,12 +680,13 @@ static void log_request(struct conn *c)
 	        c->transparent != TRANSPARENT_NONE ? " transparent" : "");
 }
 
+/* The answer sent (ours or the server's) said whether the connection
+ * stays open: close_after_reply is set whenever it said close. */
 void conn_request_finished(struct conn *c)
 {
 	int keep_client = c->client_keep_alive && c->req_done &&
-	                  c->cin_body == 0 && !c->close_after_reply &&
-	                  !c->client_eof && !c->px->stopping &&
-	                  c->resp_body != HTTP_BODY_CLOSE;
+	                  !c->close_after_reply && !c->client_eof &&
+	                  !c->px->stopping && c->resp_body != HTTP_BODY_CLOSE;
 	int keep_server = c->server.fd != -1 && c->server_keep_alive &&
 	                  c->req_done && c->cin_body == 0 && c->sin.len == 0 &&
 	                  !c->server_eof && c->phase == PHASE_EXCHANGE;
@@ -680,9 +696,15 @@ void conn_request_finished(struct conn *c)
 	if (!keep_server)
 		conn_server_close(c);
 	if (!keep_client) {
-		conn_close(c);
+		/* After an answer of ours the client may still be sending
+		 * what we did not read. */
+		conn_free(c, c->phase == PHASE_REPLY);
 		return;
 	}
+	/* Body bytes the server answered without: the request was read
+	 * whole, they are not the next request. */
+	buf_consume(&c->cin, c->cin_body);
+	c->cin_body = 0;
 	pipe_close(c);
 	reset_request(c);
 	c->phase = PHASE_HEAD;
@@ -824,6 +846,8 @@ static void tunnel_progress(struct conn *c)
 
 static void reply_progress(struct conn *c)
 {
+	if (c->close_after_reply)
+		buf_consume(&c->cin, c->cin.len);
 	if (flush_to_client(c) == -1) {
 		conn_close(c);
 		return;
@@ -889,7 +913,8 @@ static void client_event(struct event_source *src, uint32_t events)
 		}
 		if (n == 0)
 			c->client_eof = 1;
-		if (n > 0 && c->phase != PHASE_HEAD)
+		/* Bytes dropped while a reply waits do not extend it. */
+		if (n > 0 && c->phase != PHASE_HEAD && c->phase != PHASE_REPLY)
 			c->deadline_ms =
 			    event_now_ms() + c->rt->cfg->timeout * 1000LL;
 	} else if (events & (EPOLLHUP | EPOLLERR)) {

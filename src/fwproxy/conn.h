@@ -202,6 +202,10 @@ const char *conn_transparent_label(const struct conn *c, char *buf,
 void conn_reply_error(struct conn *c, int status, const char *cause,
                       const char *detail, int close);
 void conn_reply_stats(struct conn *c);
+/* reply.c: 200 with body (freed) of type (NULL: no Content-Type). */
+void conn_reply_ok(struct conn *c, const char *type, struct buf *body);
+/* reply.c: the message/http echo of a TRACE, credentials left out. */
+void conn_trace_body(struct buf *b, const struct http_request *req);
 void conn_send_reply(struct conn *c, int close);
 
 /* Appends "Name: value\r\n" of a parsed field to a head being built. */

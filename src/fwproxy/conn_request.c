@@ -181,8 +181,14 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 	if (via_upstream) {
 		buf_append_str(b, "http://");
 		buf_append_str(b, authority);
+		/* The last proxy turns an empty path into "*". */
+		if (!(req->is_options && req->empty_path))
+			append_path(b, req->path);
+	} else if (req->is_options && req->empty_path) {
+		buf_append(b, "*", 1); /* RFC 9112 3.2.4 */
+	} else {
+		append_path(b, req->path);
 	}
-	append_path(b, req->path);
 	buf_append_str(b, req->minor == 0 ? " HTTP/1.0\r\nHost: "
 	                                  : " HTTP/1.1\r\nHost: ");
 	buf_append_str(b, authority);
@@ -194,6 +200,15 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 		                              h) ||
 		    !anonymous_keeps(cfg, h))
 			continue;
+		if (req->max_forwards > 0 &&
+		    http_header_is(h, "Max-Forwards")) {
+			/* RFC 9110 7.6.2: one hop fewer. */
+			buf_append_str(b, "Max-Forwards: ");
+			buf_append_uint(
+			    b, (unsigned long long)req->max_forwards - 1);
+			buf_append(b, "\r\n", 2);
+			continue;
+		}
 		conn_append_field(b, h);
 	}
 	if (req->body == HTTP_BODY_LENGTH) {
@@ -223,6 +238,49 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 	}
 	buf_append(b, "\r\n", 2);
 	c->sout_total = b->len;
+}
+
+/* Before an answer of ours: consumes the HTTP request's head, and its
+ * body when all of it has arrived, so that the connection can go on to the next
+ * request. A body still on its way cannot be told from a next request:
+ * the connection then closes after the answer. */
+static void consume_request(struct conn *c, const struct http_request *req)
+{
+	struct http_chunked chunked;
+	size_t used;
+
+	if (req == NULL)
+		return; /* a tunnel's handshake, consumed by its front-end */
+	buf_consume(&c->cin, req->head_len);
+	c->req_done = 1;
+	if (req->body == HTTP_BODY_NONE)
+		return;
+	if (req->body == HTTP_BODY_LENGTH &&
+	    req->content_length <= c->cin.len) {
+		buf_consume(&c->cin, (size_t)req->content_length);
+		return;
+	}
+	http_chunked_init(&chunked);
+	if (req->body == HTTP_BODY_CHUNKED &&
+	    http_chunked_feed(&chunked, buf_head(&c->cin), c->cin.len, &used) ==
+	        HTTP_CHUNKED_DONE) {
+		buf_consume(&c->cin, used);
+		return;
+	}
+	c->req_done = 0;
+	c->close_after_reply = 1;
+}
+
+/* RFC 9110 7.6.2: a TRACE or OPTIONS that may go no further is answered
+ * here. */
+static void answer_max_forwards(struct conn *c, const struct http_request *req)
+{
+	struct buf body = {0};
+
+	if (req->is_trace)
+		conn_trace_body(&body, req);
+	consume_request(c, req);
+	conn_reply_ok(c, req->is_trace ? "message/http" : NULL, &body);
 }
 
 static void note_refusal(struct conn *c, const struct filter_verdict *v)
@@ -315,13 +373,10 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	                  line_end ? (size_t)(line_end - req->method.p)
 	                           : req->method.n,
 	                  authority, req->is_connect ? NULL : &req->path);
-	/* A refused request's body is not read: the connection closes. */
-	if (req->body != HTTP_BODY_NONE)
-		c->close_after_reply = 1;
 
 	/* A redirected client knows no proxy, nor its password. */
 	if (c->transparent == TRANSPARENT_NONE && !authorized(cfg, req)) {
-		buf_consume(&c->cin, req->head_len);
+		consume_request(c, req);
 		log_msg(LOG_LEVEL_NOTICE,
 		        "Proxy authentication required for %s", c->client_ip);
 		conn_reply_error(c, 407, "Proxy Authentication Required",
@@ -331,7 +386,7 @@ void conn_handle_request(struct conn *c, struct http_request *req)
 	}
 	if (cfg->stat_host != NULL && strcmp(c->host, cfg->stat_host) == 0 &&
 	    !req->is_connect) {
-		buf_consume(&c->cin, req->head_len);
+		consume_request(c, req);
 		conn_reply_stats(c);
 		return;
 	}
@@ -382,7 +437,7 @@ static void decide(struct conn *c, const struct http_request *req,
 	/* Transparent lists the ports a redirected tunnel may reach. */
 	if (c->is_connect && c->transparent == TRANSPARENT_NONE &&
 	    !config_connect_port_allowed(cfg, c->port)) {
-		buf_consume(&c->cin, head_len);
+		consume_request(c, req);
 		c->px->stats.refused++;
 		log_msg(LOG_LEVEL_NOTICE,
 		        "Refused %s to %s:%u from %s: port not allowed by "
@@ -400,7 +455,7 @@ static void decide(struct conn *c, const struct http_request *req,
 	if (!v.allowed) {
 		note_refusal(c, &v);
 		if (!cfg->filter_learn) {
-			buf_consume(&c->cin, head_len);
+			consume_request(c, req);
 			c->px->stats.refused++;
 			conn_reply_error(
 			    c, 403, "Filtered",
@@ -409,12 +464,15 @@ static void decide(struct conn *c, const struct http_request *req,
 		}
 	}
 	c->px->stats.allowed++;
+	if (req != NULL && req->max_forwards == 0) {
+		answer_max_forwards(c, req);
+		return;
+	}
 	is_literal = hostname_ip_literal(c->host, literal);
 	c->upstream =
 	    config_upstream_for(cfg, c->host, is_literal ? literal : NULL);
 	if (c->upstream != NULL && c->upstream->type == UPSTREAM_NONE)
 		c->upstream = NULL;
-	c->close_after_reply = 0;
 
 	if (!c->is_connect)
 		build_server_head(c, req, authority);

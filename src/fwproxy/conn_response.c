@@ -128,7 +128,9 @@ int conn_handle_response(struct conn *c)
 			http_chunked_init(&c->resp_chunked);
 			c->resp_left = 0;
 		}
-		keep_client = c->client_keep_alive &&
+		/* A request body still arriving (the server answered
+		 * early) cannot be told from the next request: close. */
+		keep_client = c->client_keep_alive && c->req_done &&
 		              r->body != HTTP_BODY_CLOSE && !c->px->stopping;
 		if (!keep_client)
 			c->close_after_reply = 1;

@@ -187,7 +187,6 @@ fill:
  * bytes would reset the connection and lose the answer, so the socket is
  * drained for a moment first. */
 #define LINGER_MAX 256
-#define LINGER_MS  2000
 /* Bytes read away from a refused client that cannot linger. */
 #define LINGER_DRAIN_MAX (64 * 1024)
 
@@ -195,6 +194,7 @@ struct lingering {
 	struct event_source src;
 	struct proxy *px;
 	int64_t until;
+	size_t drained; /* bytes read and dropped so far */
 	struct lingering *prev, *next;
 };
 
@@ -221,8 +221,13 @@ static void linger_event(struct event_source *src, uint32_t events)
 	ssize_t n;
 
 	(void)events;
-	while ((n = read(src->fd, sink, sizeof(sink))) > 0)
-		;
+	while ((n = read(src->fd, sink, sizeof(sink))) > 0) {
+		l->drained += (size_t)n;
+		if (l->drained > LINGER_MAX_BYTES) {
+			linger_close(l);
+			return;
+		}
+	}
 	if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		linger_close(l);
 }
@@ -248,13 +253,22 @@ static int send_refusal(int fd, int status, const char *phrase, const char *why)
 static void refuse_now(struct proxy *px, int fd, int status, const char *phrase,
                        const char *why)
 {
-	struct lingering *l;
-
-	if (send_refusal(fd, status, phrase, why) == -1 ||
-	    px->n_lingering >= LINGER_MAX) {
+	if (send_refusal(fd, status, phrase, why) == -1) {
 		close(fd);
 		return;
 	}
+	proxy_linger(px, fd);
+}
+
+void proxy_linger(struct proxy *px, int fd)
+{
+	struct lingering *l;
+
+	if (px->n_lingering >= LINGER_MAX) {
+		close(fd);
+		return;
+	}
+	shutdown(fd, SHUT_WR);
 	l = xcalloc(1, sizeof(*l));
 	l->px = px;
 	l->src.fd = fd;

@@ -102,6 +102,15 @@ void proxy_stop(struct proxy *px);
 
 void proxy_free(struct proxy *px);
 
+/* Closes fd gently after an answer that ends the connection: shuts it
+ * for writing, then reads and drops what the client still sends until it
+ * closes, LINGER_MS pass or LINGER_MAX_BYTES were dropped. Closing with
+ * unread bytes would reset the connection, and a reset can destroy the
+ * answer before the client reads it. Takes ownership of fd. */
+#define LINGER_MS        2000
+#define LINGER_MAX_BYTES (8 * 1024 * 1024)
+void proxy_linger(struct proxy *px, int fd);
+
 /* Records a refused request for the statistics page: one entry per host
  * and port, the most recent last. */
 void proxy_note_refusal(struct proxy *px, const char *client,

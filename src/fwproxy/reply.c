@@ -106,15 +106,18 @@ static void finish_reply(struct conn *c, int status, const char *reason,
 {
 	struct buf *b = &c->cout;
 	const struct runtime *rt = c->rt ? c->rt : c->px->rt;
-	int keep = !close && c->client_keep_alive && !c->close_after_reply &&
-	           !c->px->stopping;
+	/* Kept open only when the request was read whole: a body still on
+	 * its way would be read as the next request. */
+	int keep = !close && c->client_keep_alive && c->req_done &&
+	           !c->close_after_reply && !c->px->stopping;
 
 	c->resp_status = status;
 	c->resp_body = HTTP_BODY_NONE;
-	buf_printf(b,
-	           "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-	           "Content-Length: %zu\r\nCache-Control: no-store\r\n",
-	           status, reason, type, body->len);
+	buf_printf(b, "HTTP/1.1 %d %s\r\n", status, reason);
+	if (type != NULL)
+		buf_printf(b, "Content-Type: %s\r\n", type);
+	buf_printf(b, "Content-Length: %zu\r\nCache-Control: no-store\r\n",
+	           body->len);
 	if (status == 407)
 		buf_printf(b, "Proxy-Authenticate: Basic realm=\"%s\"\r\n",
 		           rt->cfg->basic_auth_realm ? rt->cfg->basic_auth_realm
@@ -127,6 +130,35 @@ static void finish_reply(struct conn *c, int status, const char *reason,
 		buf_append(b, buf_head(body), body->len);
 	buf_free(body);
 	conn_send_reply(c, !keep);
+}
+
+void conn_reply_ok(struct conn *c, const char *type, struct buf *body)
+{
+	c->cout.off = c->cout.len = 0;
+	finish_reply(c, 200, "OK", type, body, 0);
+}
+
+/* Fields that carry credentials: a TRACE echo leaves them out (RFC 9110
+ * 9.3.8 asks so of the recipient that answers). */
+static int secret_field(const struct http_header *h)
+{
+	return http_header_is(h, "Proxy-Authorization") ||
+	       http_header_is(h, "Authorization") ||
+	       http_header_is(h, "Cookie");
+}
+
+void conn_trace_body(struct buf *b, const struct http_request *req)
+{
+	size_t i;
+
+	buf_append(b, req->method.p, req->method.n);
+	buf_append(b, " ", 1);
+	buf_append(b, req->target.p, req->target.n);
+	buf_append_str(b, req->minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+	for (i = 0; i < req->n_headers; i++)
+		if (!secret_field(&req->headers[i]))
+			conn_append_field(b, &req->headers[i]);
+	buf_append(b, "\r\n", 2);
 }
 
 void conn_reply_error(struct conn *c, int status, const char *cause,

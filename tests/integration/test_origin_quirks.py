@@ -64,6 +64,7 @@ def test_lone_lf_mixed_with_crlf_and_chunked(proxy):
 
 
 def test_lone_lf_request_is_refused(proxy, world):
+    world.origin.clear()
     r = hostile.assert_rejected(
         proxy, world, ("GET %s HTTP/1.1\nHost: x\n\n"
                        % hostile.target(world)).encode(), status=400)
