@@ -88,6 +88,31 @@ int log_fd(void)
 	return log_state.fd;
 }
 
+static int error_fd = -1;
+
+void log_set_error_fd(int fd)
+{
+	error_fd = fd;
+}
+
+static void copy_error(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
+
+static void copy_error(const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(error_fd, line, (size_t)n) < 0) {
+		/* The waiting process is gone. */
+	}
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	char line[4096];
@@ -96,6 +121,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_list ap;
 	int n, m;
 
+	if (error_fd != -1 && level <= LOG_LEVEL_ERROR) {
+		va_start(ap, fmt);
+		copy_error(fmt, ap);
+		va_end(ap);
+	}
 	if (!log_enabled(level))
 		return;
 	va_start(ap, fmt);

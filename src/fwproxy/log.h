@@ -20,6 +20,11 @@ int log_enabled(enum log_level level);
 /* The file descriptor of the log file, -1 when none. */
 int log_fd(void);
 
+/* While fd is not -1, every message at LOG_LEVEL_ERROR or above also goes
+ * to fd as one plain "message\n" line, whatever LogLevel says: the
+ * background start passes them to the process that waits for it. */
+void log_set_error_fd(int fd);
+
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -21,8 +21,10 @@
 #include "config.h"
 #include "log.h"
 #include "path.h"
+#include "preflight.h"
 #include "proxy.h"
 #include "sandbox.h"
+#include "startup.h"
 #include "util.h"
 
 #define LISTEN_BACKLOG 1024
@@ -146,33 +148,6 @@ static int write_pid_file(const char *path)
 		return -1;
 	}
 	return close(fd);
-}
-
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	int null;
-
-	if (pid == -1)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	pid = fork();
-	if (pid == -1)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	if (chdir("/") == -1)
-		return -1;
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null != -1) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		close(null);
-	}
-	return 0;
 }
 
 static int block_signals(sigset_t *set)
@@ -332,6 +307,7 @@ static int run_worker(struct runtime *rt, int listen_fd,
 	log_msg(LOG_LEVEL_NOTICE, "fwproxy %s serving (%zu rules)",
 	        FWPROXY_VERSION,
 	        rt->filter ? filter_count(rt->filter) : (size_t)0);
+	startup_ready();
 	proxy_run(&w.px);
 	proxy_free(&w.px);
 	log_msg(LOG_LEVEL_NOTICE, "Stopped");
@@ -432,12 +408,12 @@ int main(int argc, char **argv)
 		if (c != NULL)
 			rt = runtime_new(c, report_stderr, &errors);
 	}
-	if (o.test_only) {
+	if (rt != NULL)
+		preflight_check(rt->cfg, report_stderr, &errors);
+	if (o.test_only || rt == NULL || errors > 0) {
 		runtime_unref(rt);
 		return rt == NULL || errors > 0 ? 1 : 0;
 	}
-	if (rt == NULL)
-		return 1;
 	cfg = rt->cfg;
 	listen_fd = inherited_listener();
 	if (listen_fd == -1)
@@ -450,7 +426,7 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	log_set_json(cfg->log_json);
-	if (!o.foreground && daemonize() == -1) {
+	if (!o.foreground && startup_background() == -1) {
 		fprintf(stderr, "fwproxy: cannot start in the background: %s\n",
 		        strerror(errno));
 		goto fail;
@@ -484,6 +460,8 @@ int main(int argc, char **argv)
 			_exit(1);
 		_exit(run_worker(rt, listen_fd, o.config_path, &sigs, 1));
 	}
+	/* The worker says when start-up is done, or ends without a word. */
+	startup_detach();
 	close(listen_fd);
 	status = run_parent(worker, &sigs, cfg->pid_file);
 	runtime_unref(rt);

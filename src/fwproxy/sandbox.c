@@ -48,8 +48,8 @@ static void drop_bounding_set(void)
 	}
 }
 
-static int lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
-                  char *err, size_t errsize)
+int sandbox_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
+                   char *err, size_t errsize)
 {
 	struct passwd *pw;
 	struct group *gr;
@@ -93,7 +93,7 @@ int sandbox_drop_privileges(const char *user, const char *group, char *err,
 
 	if (user == NULL && group == NULL)
 		return 0;
-	if (lookup(user, group, &uid, &gid, err, errsize) < 0)
+	if (sandbox_lookup(user, group, &uid, &gid, err, errsize) < 0)
 		return -1;
 	if (geteuid() != 0) {
 		if (uid != geteuid() || uid != getuid()) {

@@ -3,6 +3,13 @@
 #define FWPROXY_SANDBOX_H
 
 #include <stddef.h>
+#include <sys/types.h>
+
+/* The ids of user and group (names; NULL keeps the current ones; group
+ * NULL with a user means that user's primary group). Returns 0, or -1
+ * with "user \"NAME\": no such user" (or group) in err. */
+int sandbox_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
+                   char *err, size_t errsize);
 
 /* Switches to user and group (names; NULL keeps the current ones; group
  * NULL with a user means that user's primary group), dropping every
