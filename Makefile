@@ -155,7 +155,12 @@ fuzz:
 
 lib-fuzz: $(COMMON_LIB)
 
-bench: all
+# The ClientHello inspection's cost, run by bench/run.
+$(BUILD)/bench/tls_hello_cost: bench/tls_hello_cost.c $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all $(BUILD)/bench/tls_hello_cost
 	bench/run
 
 format:

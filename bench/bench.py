@@ -22,6 +22,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lists  # noqa: E402
+import transparent  # noqa: E402
 
 ORIGIN_PORT = 8080
 ORIGIN_HOST = "origin.example.com"
@@ -30,7 +31,7 @@ PORTS = {"fwproxy": 8101, "tinyproxy": 8102, "privoxy": 8103, "squid": 8104}
 PEERS = ["tinyproxy", "privoxy", "squid"]
 SUBJECTS = ["direct", "fwproxy"] + PEERS
 # fwproxy-only sections: rule scaling, idle connections, list directives.
-EXTRA = ["rules", "idle", "lists"]
+EXTRA = ["rules", "idle", "lists", "transparent"]
 NOFILE = 200000
 ONE_K = 1024
 BIG = 100 * 1024 * 1024
@@ -281,6 +282,7 @@ class Bench:
             self.note("fwproxy skipped: %s not found (make bin/fwproxy)" % self.fwproxy)
             self.only.discard("fwproxy")
             self.only.discard("lists")
+            self.only.discard("transparent")
 
     def note(self, msg):
         self.notes.append(msg)
@@ -361,17 +363,24 @@ class Bench:
                         f.write("^host%d\\.example\\.com$\n" % i)
         return path
 
-    def start_proxy(self, name, rules=0, kind="ere"):
-        """Start NAME with the allow-list (ORIGIN_HOST, or host1..hostRULES);
-        return (process, seconds until the port accepted, directory)."""
+    def start_proxy(self, name, rules=0, kind="ere", port=None, extra_conf="",
+                    extra_rules=""):
+        """Start NAME with the allow-list (ORIGIN_HOST, or host1..hostRULES,
+        then extra_rules), on port (default its own), with extra_conf after
+        its config; return (process, seconds until the port accepted,
+        directory)."""
         d = self.proxy_dir(name)
-        port = PORTS[name]
+        port = port or PORTS[name]
         user, group = self.args.user, self.args.group
         if name in ("tinyproxy", "fwproxy"):
             filt = self.write_filter(d, rules, kind)
+            with open(filt, "a") as f:
+                f.write(extra_rules)
             conf = os.path.join(d, name + ".conf")
             fill(name + ".conf", conf, dir=d, port=port, user=user, group=group,
                  filter=filt, filter_type=kind, origin_port=ORIGIN_PORT)
+            with open(conf, "a") as f:
+                f.write(extra_conf)
             chown_tree(d, user, group)
             binary = self.fwproxy if name == "fwproxy" else "tinyproxy"
             cmd = [binary, "-d", "-c", conf]
@@ -661,6 +670,12 @@ class Bench:
                     self.run_rules()
                 except RuntimeError as e:
                     self.note("rule scaling failed: %s" % e)
+            if "transparent" in self.only:
+                log("fwproxy: transparent mode beside CONNECT, ClientHello cost")
+                try:
+                    transparent.run(self, ORIGIN_HOST, ORIGIN_PORT, BIG, clean_env())
+                except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+                    self.note("transparent mode failed: %s" % e)
             if "lists" in self.only:
                 log("fwproxy -t with 100k and 200k lines of each list directive")
                 lists.run(self)

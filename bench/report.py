@@ -16,6 +16,10 @@ def fmt(value, unit):
         return "%.2f ms" % value if value < 100 else "%.0f ms" % value
     if unit == "MB/s":
         return "{:,.0f} MB/s".format(value)
+    if unit == "conn/s":
+        return "{:,.0f} conn/s".format(value)
+    if unit == "us":
+        return "%.2f us" % value
     if unit in ("MiB", "KiB"):
         return "%.2f %s" % (value, unit) if value < 10 else "%.1f %s" % (value, unit)
     return "%g %s" % (value, unit)
@@ -155,6 +159,18 @@ def targets(results):
                 check("%s 100k rules: start-up %.0f ms < 500 ms" % (subject, up), up < 500)
             if rss is not None:
                 check("%s 100k rules: peak RSS %.1f MiB < 40 MiB" % (subject, rss), rss < 40)
+    # Issue 15: transparent mode within 10% of CONNECT, the ClientHello
+    # inspection under 20 us per connection.
+    for fig in ("100 MiB download", "sequential connections, 1 KiB each"):
+        tr = lookup(results, fig, "transparent, by address")
+        co = lookup(results, fig, "CONNECT tunnel")
+        if tr is not None and co:
+            check("%s: transparent %.0f >= 0.9x CONNECT (%.0f)" % (fig, tr, co),
+                  tr >= 0.9 * co)
+    for r in results:
+        if r["figure"] == "ClientHello inspection, per connection":
+            check("ClientHello inspection, %s: %.2f us < 20 us" % (
+                r["subject"], r["value"]), r["value"] < 20)
     idle = lookup(results, "idle RSS", "fwproxy")
     if idle is not None:
         floor = lookup(results, "idle RSS", FLOOR)
@@ -187,7 +203,7 @@ def markdown(results, notes, machine, pinning, quick):
         out += ["## " + s, "", section_table(results, s), ""]
     t = targets(results)
     if t:
-        out += ["## Targets of issue 5", ""] + t + [""]
+        out += ["## Targets of issues 5 and 15", ""] + t + [""]
     if notes:
         out += ["## Notes", ""] + ["- " + n.replace("\n", " ") for n in notes] + [""]
     return "\n".join(out)
