@@ -42,3 +42,11 @@ def test_tunnel_counts_both_ways(fwproxy, world, tmp_path):
         p, "CONNECT", "tls.test:%d" % world.nginx.tls_port)
     # TLS records: more than the page, both ways.
     assert status == 200 and up > 100 and down > len(r.body), (up, down)
+
+
+def test_own_pages_count_nothing(fwproxy, world, tmp_path):
+    p = fwproxy(rules="^allowed\\.test$\n", directives="FilterDefaultDeny Yes")
+    url = world.origin_url("refused.test")
+    r = curl(p, url, tmp=tmp_path)
+    assert r.status == 403 and len(r.body) > 0
+    assert request_line(p, "GET", url) == (403, 0, 0)
