@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "file.h"
 #include "log.h"
 #include "util.h"
 
@@ -26,37 +27,18 @@
  * inside it go back to the system. */
 #define TRIM_AFTER_BYTES (1024 * 1024)
 
+/* A FIFO, device or directory is refused before it is opened: a reload
+ * must never block on one. */
 static char *read_page(const char *path, config_report_fn *report, void *ctx)
 {
-	struct buf b = {0};
-	char chunk[4096], msg[256];
-	ssize_t n;
-	char *text;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char why[128], msg[256];
+	size_t len;
+	char *text = file_read(path, PAGE_MAX_BYTES, &len, why, sizeof(why));
 
-	if (fd == -1) {
-		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+	if (text == NULL) {
+		snprintf(msg, sizeof(msg), "cannot open: %s", why);
 		report(ctx, path, 0, 1, msg);
-		return NULL;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (b.len + (size_t)n > PAGE_MAX_BYTES) {
-			report(ctx, path, 0, 1, "larger than 1 MiB");
-			close(fd);
-			buf_free(&b);
-			return NULL;
-		}
-		buf_append(&b, chunk, (size_t)n);
-	}
-	close(fd);
-	if (n < 0) {
-		snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
-		report(ctx, path, 0, 1, msg);
-		buf_free(&b);
-		return NULL;
-	}
-	text = xstrndup(b.data ? buf_head(&b) : "", b.len);
-	buf_free(&b);
 	return text;
 }
 

@@ -61,6 +61,21 @@ def test_t_refuses_each_kind_as_config(tmp_path):
         assert r.returncode == 1 and why in r.stderr, (kind, r.stderr)
 
 
+def test_t_refuses_each_kind_as_page(tmp_path):
+    """Error pages and the statistics page are read like the rules."""
+    for kind, why in KINDS.items():
+        for directive in ("DefaultErrorFile", "ErrorFile 404", "StatFile"):
+            page = make(tmp_path / ("page-%s-%s" % (kind, directive[:5])),
+                        kind)
+            conf = tmp_path / "p.conf"
+            conf.write_text('Port 8100\nConnectPort 443\n%s "%s"\n'
+                            % (directive, page))
+            r = run_fwproxy("-t", "-c", str(conf), timeout=10)
+            assert r.returncode == 1, (kind, directive, r.stderr)
+            assert "%s: cannot open: %s" % (page, why) in r.stderr, \
+                r.stderr
+
+
 def test_reload_refuses_each_kind_and_keeps_serving(fwproxy, world,
                                                     tmp_path):
     p = fwproxy("FilterDefaultDeny Yes", rules="^a\\.test$\n")
