@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "log.h"
@@ -168,6 +169,20 @@ static void request(struct conn *c, const struct socks_request *r)
 	conn_decide_tunnel(c, protocol);
 }
 
+/* The client waits for a method or login reply before it sends on: write
+ * it at once rather than on the next turn of the event loop. */
+static void send_now(struct conn *c)
+{
+	ssize_t n;
+
+	if (c->cout.len > 0) {
+		n = write(c->client.fd, buf_head(&c->cout), c->cout.len);
+		if (n > 0)
+			buf_consume(&c->cout, (size_t)n);
+	}
+	conn_update_events(c);
+}
+
 void conn_socks_head(struct conn *c)
 {
 	for (;;) {
@@ -199,7 +214,7 @@ void conn_socks_head(struct conn *c)
 				             "before its end");
 				return;
 			}
-			conn_update_events(c);
+			send_now(c);
 			return;
 		case SOCKS_PARSE_BAD:
 			malformed(c, why);
