@@ -65,6 +65,7 @@ def world(tmp_path_factory):
                    "ConnectPort 443\n")
     w = type("World", (), {})()
     w.base, w.proxy, w.site_port = str(base), proxy, site.server_port
+    w.dns_port = dns.port
     try:
         yield w
     finally:
@@ -75,7 +76,9 @@ def world(tmp_path_factory):
     assert proxy.sanitizer_report() is None, proxy.sanitizer_report()
 
 
-def chromium(w, url, *mode):
+def chromium(w, url, *mode, scheme="http"):
+    """Runs headless Chromium on url with w.proxy as its proxy, spoken as
+    scheme (http, socks5); returns the CompletedProcess."""
     profile = os.path.join(w.base, "profile-%d" % len(os.listdir(w.base)))
     os.makedirs(profile)
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
@@ -89,7 +92,7 @@ def chromium(w, url, *mode):
            "--disable-features=OptimizationHints,Translate,MediaRouter,"
            "AutofillServerCommunication,CertificateTransparencyComponentUpdater",
            "--user-data-dir=" + profile,
-           "--proxy-server=http://127.0.0.1:%d" % w.proxy.port,
+           "--proxy-server=%s://127.0.0.1:%d" % (scheme, w.proxy.port),
            "--window-size=1000,700", *mode, url]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=90,
                        cwd=w.base)
