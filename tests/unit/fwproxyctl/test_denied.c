@@ -68,6 +68,14 @@ static void text_lines(void)
 	is_str(ev.host, "::1", "text: IPv6 host");
 	is_int(ev.port, 443, "text: IPv6 port");
 
+	is_int(parse("NOTICE   Nov 27 00:00:00.000 [7]: Proxying refused on "
+	             "filtered domain \"git.test\" (client 10.0.0.2, SOCKS5 "
+	             "git.test:22, rule default)",
+	             now, &ev),
+	       1, "text: a SOCKS5 refusal");
+	is_str(ev.host, "git.test", "text: SOCKS5 host");
+	is_int(ev.port, 22, "text: SOCKS5 port");
+
 	/* The year: the one that does not put the line in the future. */
 	now = local(2027, 1, 1, 0, 10, 0);
 	parse("NOTICE   Dec 31 23:59:00.000 [1]: Proxying refused on filtered "
