@@ -23,16 +23,24 @@ static void ip_text(const uint8_t *ip, int v6, char *out)
 	netaddr_format(a, out, HOSTNAME_MAX + 1);
 }
 
+/* 1 (and *why set) when the version byte, once there, is not want. */
+static int wrong_version(const uint8_t *buf, size_t len, uint8_t want,
+                         const char *msg, const char **why)
+{
+	if (len == 0 || buf[0] == want)
+		return 0;
+	*why = msg;
+	return 1;
+}
+
 enum socks_parse socks5_parse_greeting(const uint8_t *buf, size_t len,
                                        struct socks5_greeting *g, size_t *used,
                                        const char **why)
 {
 	size_t i, n;
 
-	if (len >= 1 && buf[0] != 5) {
-		*why = "not a SOCKS5 greeting";
+	if (wrong_version(buf, len, 5, "not a SOCKS5 greeting", why))
 		return SOCKS_PARSE_BAD;
-	}
 	if (len < 2)
 		return SOCKS_PARSE_INCOMPLETE;
 	n = buf[1];
@@ -59,10 +67,9 @@ enum socks_parse socks5_parse_auth(const uint8_t *buf, size_t len,
 {
 	size_t ulen, plen;
 
-	if (len >= 1 && buf[0] != 1) {
-		*why = "not an RFC 1929 username/password message";
+	if (wrong_version(buf, len, 1,
+	                  "not an RFC 1929 username/password message", why))
 		return SOCKS_PARSE_BAD;
-	}
 	if (len < 2)
 		return SOCKS_PARSE_INCOMPLETE;
 	ulen = buf[1];
@@ -94,10 +101,8 @@ enum socks_parse socks5_parse_request(const uint8_t *buf, size_t len,
 {
 	size_t addr_len, need;
 
-	if (len >= 1 && buf[0] != 5) {
-		*why = "not a SOCKS5 request";
+	if (wrong_version(buf, len, 5, "not a SOCKS5 request", why))
 		return SOCKS_PARSE_BAD;
-	}
 	if (len >= 3 && buf[2] != 0) {
 		*why = "SOCKS5 reserved byte not zero";
 		return SOCKS_PARSE_BAD;
@@ -169,10 +174,8 @@ enum socks_parse socks4_parse_request(const uint8_t *buf, size_t len,
 	long user_end, name_end;
 	int is_4a;
 
-	if (len >= 1 && buf[0] != 4) {
-		*why = "not a SOCKS4 request";
+	if (wrong_version(buf, len, 4, "not a SOCKS4 request", why))
 		return SOCKS_PARSE_BAD;
-	}
 	if (len < 8)
 		return SOCKS_PARSE_INCOMPLETE;
 	user_end = field_end(buf, len, 8, SOCKS4_MAX_USERID);
