@@ -138,7 +138,8 @@ void conn_request_finished(struct conn *c);
 void conn_handle_request(struct conn *c, struct http_request *req);
 
 /* conn_request.c, for front-ends other than HTTP: decides a tunnel to
- * c->host:c->port asked with protocol ("SOCKS5"), named so in log lines
+ * c->host:c->port (the connection otherwise as reset between requests)
+ * asked with protocol ("SOCKS5"), named so in log lines
  * and the stats page, as a CONNECT is decided (ConnectPort, rules,
  * upstream, destination policy); the outcome reaches the client through
  * conn_reply_error or, once connected, conn_socks_established. */

@@ -405,15 +405,10 @@ void conn_decide_tunnel(struct conn *c, const char *protocol)
 	char authority[HOSTNAME_MAX + 16], line[HOSTNAME_MAX + 48];
 	size_t n;
 
+	/* Every other request field is as reset_request leaves it. */
 	str_copy(c->method, protocol, sizeof(c->method));
 	c->is_connect = 1;
-	c->is_head = 0;
-	c->client_minor = 1;
 	c->client_keep_alive = 0;
-	c->req_body = HTTP_BODY_NONE;
-	c->req_left = 0;
-	c->req_done = 0;
-	c->cin_body = 0;
 	format_authority(authority, sizeof(authority), c->host, c->port, 1);
 	n = cat(line, sizeof(line), 0, protocol);
 	n = cat(line, sizeof(line), cat(line, sizeof(line), n, " "), authority);
