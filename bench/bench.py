@@ -23,6 +23,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lists  # noqa: E402
 import transparent  # noqa: E402
+import tunnels  # noqa: E402
 
 ORIGIN_PORT = 8080
 ORIGIN_HOST = "origin.example.com"
@@ -466,32 +467,40 @@ class Bench:
         return dict(rps=good / secs, p50=r["p50_us"] / 1000.0, p99=r["p99_us"] / 1000.0,
                     errors=errs, raw=r)
 
-    def download(self, port, connect):
+    def download_cmd(self, port, how):
+        """curl fetching /100m: how is "plain", "connect" or "socks5"."""
         url = "http://%s:%d/100m" % (ORIGIN_HOST, ORIGIN_PORT)
         cmd = ["curl", "-s", "--max-time", "120", "-o", "/dev/null", "-w",
                "%{http_code} %{size_download} %{speed_download}"]
         if port is None:
             cmd += ["--noproxy", "*"]
+        elif how == "socks5":
+            cmd += ["--socks5-hostname", "127.0.0.1:%d" % port]
         else:
             cmd += ["-x", "http://127.0.0.1:%d" % port]
-            if connect:
+            if how == "connect":
                 cmd += ["--proxytunnel"]
-        cmd.append(url)
-        speeds = []
-        # The first download warms the page cache and the proxy's buffers.
+        return cmd + [url]
+
+    def downloads(self, port, hows):
+        """The median MB/s of each way in hows; the runs of the ways
+        alternate, so that a change in the machine's load weighs on all."""
+        speeds = {how: [] for how in hows}
+        # The first round warms the page cache and the proxy's buffers.
         for i in range(self.reps + 1):
-            out = subprocess.run(self.cpus.wrap(cmd, "client"), capture_output=True,
-                                 text=True, env=clean_env()).stdout.split()
-            if len(out) != 3 or out[0] != "200" or int(out[1]) != BIG:
-                raise RuntimeError("download failed: %s" % " ".join(out))
-            if i > 0:
-                speeds.append(float(out[2]) / 1e6)
-        speeds.sort()
-        return speeds[len(speeds) // 2]
+            for how in hows:
+                out = subprocess.run(self.cpus.wrap(self.download_cmd(port, how), "client"),
+                                     capture_output=True, text=True,
+                                     env=clean_env()).stdout.split()
+                if len(out) != 3 or out[0] != "200" or int(out[1]) != BIG:
+                    raise RuntimeError("download failed: %s" % " ".join(out))
+                if i > 0:
+                    speeds[how].append(float(out[2]) / 1e6)
+        return {how: sorted(v)[len(v) // 2] for how, v in speeds.items()}
 
     # ---- sections -------------------------------------------------------
 
-    def load_tests(self, subject, port):
+    def load_tests(self, subject, port, pid=None):
         sec = "1 KiB responses (wrk, %d s each)" % self.duration
         for label, conns, close in (("50 keep-alive", 50, False),
                                     ("500 keep-alive", 500, False),
@@ -508,10 +517,15 @@ class Bench:
             self.record(sec, label + ": p50", subject, r["p50"], "ms", "low")
             self.record(sec, label + ": p99", subject, r["p99"], "ms", "low")
         sec = "100 MiB download (curl, median of %d)" % self.reps
-        for label, connect in (("plain HTTP", False), ("CONNECT tunnel", True)):
-            mbs = self.download(port, connect)
-            log("  %-18s %9.1f MB/s" % (label, mbs))
-            self.record(sec, label, subject, mbs, "MB/s", "high")
+        ways = [("plain HTTP", "plain"), ("CONNECT tunnel", "connect")]
+        if subject == "fwproxy":
+            ways.append(("SOCKS5 tunnel", "socks5"))
+        mbs = self.downloads(port, [how for _, how in ways])
+        for label, how in ways:
+            log("  %-18s %9.1f MB/s" % (label, mbs[how]))
+            self.record(sec, label, subject, mbs[how], "MB/s", "high")
+        if port is not None:
+            tunnels.run(self, subject, port, tree(pid), ORIGIN_HOST, ORIGIN_PORT, log)
 
     def run_direct(self):
         log("direct (nginx)")
@@ -528,7 +542,7 @@ class Bench:
                                       idle["pss"] / 1024, idle["private"] / 1024))
             if not self.check_proxy(name, d):
                 raise RuntimeError("check failed, not measured")
-            self.load_tests(name, PORTS[name])
+            self.load_tests(name, PORTS[name], p.pid)
             peak = mem_kib(p.pid, "VmHWM")
             log("  peak RSS %.1f MiB" % (peak / 1024))
         finally:

@@ -14,6 +14,8 @@ def fmt(value, unit):
         return "{:,.0f} req/s".format(value)
     if unit == "ms":
         return "%.2f ms" % value if value < 100 else "%.0f ms" % value
+    if unit == "tunnels/s":
+        return "{:,.0f} tunnels/s".format(value)
     if unit == "MB/s":
         return "{:,.0f} MB/s".format(value)
     if unit == "conn/s":
@@ -146,6 +148,17 @@ def targets(results):
         if fw is not None and d:
             check("%s download: fwproxy %.0f MB/s >= 0.9x direct (%.0f)" % (fig, fw, d),
                   fw >= 0.9 * d)
+    for fig, socks, unit in (("CONNECT tunnel", "SOCKS5 tunnel", "MB/s"),
+                             ("CONNECT: tunnels/s", "SOCKS5: tunnels/s", "tunnels/s")):
+        c, s5 = lookup(results, fig, "fwproxy"), lookup(results, socks, "fwproxy")
+        if c and s5 is not None:
+            check("%s: fwproxy %.0f %s >= 0.9x its %s (%.0f) (issue 15)" % (
+                socks, s5, unit, fig, c), s5 >= 0.9 * c)
+    c = lookup(results, "CONNECT: proxy CPU per tunnel", "fwproxy")
+    s5 = lookup(results, "SOCKS5: proxy CPU per tunnel", "fwproxy")
+    if c and s5 is not None:
+        check("SOCKS5: fwproxy's CPU %.1f us per tunnel <= 1.1x CONNECT's (%.1f us) "
+              "(issue 15)" % (s5, c), s5 <= 1.1 * c)
     for subject in ("fwproxy (regex)", "fwproxy (domain)"):
         rps = [(r["figure"], r["value"]) for r in results
                if r["subject"] == subject and r["figure"].endswith("rules: req/s")]
