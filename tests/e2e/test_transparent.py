@@ -17,7 +17,8 @@ from conftest import NET_IP
 WORK = ("work", "10.137.0.13")
 OTHER = ("other", "10.137.2.13")
 RULES = "^work\\.test$\n^10\\.200\\.0\\.1$\n"
-SETTING = "# fwproxy: Transparent 80 443 8000/ip\n"
+SETTING = "# fwproxy: Transparent 80 443 8000/ip 8001/http\n"
+RULES = RULES + "^repo\\.test$\n"
 UDP_ECHO = ("import socket\n"
             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
             "s.bind(('%s', 443))\n"
@@ -42,6 +43,8 @@ def tenv(env):
         f.write("port 8000 reached\n")
     env.spawn("net", "python3", "-m", "http.server", "8000", "--bind",
               NET_IP, "--directory", web)
+    env.spawn("net", "python3", "-m", "http.server", "8001", "--bind",
+              NET_IP, "--directory", apt_repo(env.base))
     time.sleep(0.5)
     yield env
     for vm in ("vm1", "vm2"):
@@ -49,6 +52,40 @@ def tenv(env):
         if os.path.exists(etc + "/resolv.conf"):
             os.unlink(etc + "/resolv.conf")
             os.rmdir(etc)
+
+
+def apt_repo(base):
+    """A flat Debian repository with no package: what apt-get update needs
+    (Release, Packages), unsigned."""
+    d = os.path.join(base, "repo")
+    os.makedirs(d)
+    with open(os.path.join(d, "Packages"), "w"):
+        pass
+    with open(os.path.join(d, "Release"), "w") as f:
+        f.write("Origin: fwproxy-test\nLabel: fwproxy-test\nSuite: test\n"
+                "Codename: test\nDate: Tue, 01 Dec 2026 00:00:00 UTC\n"
+                "SHA256:\n e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca"
+                "495991b7852b855 0 Packages\n")
+    return d
+
+
+def apt_update(env, vm, host):
+    """apt-get update in vm from http://HOST:8001/ with no proxy at all:
+    (exit status, output)."""
+    d = os.path.join(env.base, "apt-" + host)
+    os.makedirs(os.path.join(d, "lists", "partial"), exist_ok=True)
+    os.makedirs(os.path.join(d, "cache", "archives", "partial"),
+                exist_ok=True)
+    with open(os.path.join(d, "sources.list"), "w") as f:
+        f.write("deb [trusted=yes] http://%s:8001/ ./\n" % host)
+    r = env.ex(vm, "apt-get", "-o", "Dir::Etc::SourceList=%s/sources.list" % d,
+               "-o", "Dir::Etc::SourceParts=/nonexistent",
+               "-o", "Dir::State::Lists=%s/lists" % d,
+               "-o", "Dir::Cache=%s/cache" % d,
+               "-o", "Acquire::http::Proxy=DIRECT",
+               "-o", "APT::Sandbox::User=root", "-o", "Debug::NoLocking=1",
+               "update", check=False, timeout=60)
+    return r.returncode, r.stdout + r.stderr
 
 
 def curl(env, vm, url, *args):
@@ -107,14 +144,14 @@ def test_setting_adds_redirect_rules_for_that_vm_only(tenv):
     assert "other: transparent" not in r.stdout
     table = tenv.ex("fw", "nft", "list", "table", "ip",
                     "fwproxy-transparent").stdout
-    for port in (80, 443, 8000):
+    for port in (80, 443, 8000, 8001):
         assert ('iifname "vif12.0" ip saddr 10.137.0.13 tcp dport %d '
                 'dnat to 10.137.0.1:8100 comment "fwproxy-transparent:work"'
                 % port) in table, table
     assert "udp dport 443 reject" in table
     assert "10.137.2.13" not in table
     with open(os.path.join(tenv.run_dir, "work", "config")) as f:
-        assert "\nTransparent 80 443 8000/ip\n" in f.read()
+        assert "\nTransparent 80 443 8000/ip 8001/http\n" in f.read()
     # Idempotent.
     assert "transparent" not in tenv.ctl("update").stdout
 
@@ -165,6 +202,53 @@ def test_other_port_decided_by_address(tenv):
     assert wait_log(tenv, 'Proxying refused on filtered domain "10.200.0.5" '
                           '(client 10.137.0.13, TCP 10.200.0.5:8000 '
                           'transparent')
+
+
+def test_apt_without_proxy_setting(tenv):
+    rc, out = apt_update(tenv, "vm1", "repo.test")
+    assert rc == 0 and "Err" not in out, out
+    rc, out = apt_update(tenv, "vm1", "blocked.test")
+    assert "403" in out, out
+    assert wait_log(tenv, 'Proxying refused on filtered domain "blocked.test" '
+                          '(client 10.137.0.13, GET blocked.test:8001 '
+                          'transparent')
+
+
+def raw(env, vm, port, data):
+    """What NET_IP:port answers vm's bytes with before closing."""
+    code = ("import socket, sys\n"
+            "s = socket.create_connection(('%s', %d), timeout=5)\n"
+            "s.sendall(%r)\n"
+            "out = b''\n"
+            "try:\n"
+            "    while True:\n"
+            "        d = s.recv(4096)\n"
+            "        if not d: break\n"
+            "        out += d\n"
+            "except (ConnectionResetError, socket.timeout) as e:\n"
+            "    out += b'<%%s>' %% type(e).__name__.encode()\n"
+            "sys.stdout.write(repr(out))\n" % (NET_IP, port, data))
+    return env.ex(vm, "python3", "-c", code, timeout=20).stdout
+
+
+def test_garbage_gets_a_close_or_an_error_and_a_log_line(tenv):
+    assert raw(tenv, "vm1", 443, b"GET / HTTP/1.1\r\nHost: work.test\r\n\r\n") \
+        in ("b''", "b'<ConnectionResetError>'")
+    assert wait_log(tenv, "Refused transparent TLS from 10.137.0.13 to "
+                          "%s:443: not a TLS ClientHello" % NET_IP)
+    assert raw(tenv, "vm1", 443, b"\x16\x03\x01\x00\x05\x02\x00\x00\x01\x00") \
+        in ("b''", "b'<ConnectionResetError>'")
+    assert wait_log(tenv, "malformed TLS ClientHello: the first handshake "
+                          "message is not a ClientHello")
+    out = raw(tenv, "vm1", 80, b"GET / HTTP/1.0\r\n\r\n")
+    assert out.startswith("b'HTTP/1.1 400"), out
+    assert "request without Host" in out
+    out = raw(tenv, "vm1", 80, b"CONNECT work.test:443 HTTP/1.1\r\n"
+                               b"Host: work.test:443\r\n\r\n")
+    assert out.startswith("b'HTTP/1.1 400"), out
+    # The proxy is still there for the next one.
+    assert curl(tenv, "vm1", "https://work.test/") == \
+        (0, "hello from work.test\n")
 
 
 def test_quic_is_rejected(tenv):
