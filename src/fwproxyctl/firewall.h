@@ -82,6 +82,10 @@ int ctl_nft_set(struct ctl_firewall *fw, const char *name,
 /* iptables backend: the rule as "iptables -S INPUT" prints it. */
 void ctl_ipt_rule_text(const struct ctl_fw_rule *r, char *out, size_t len);
 int ctl_ipt_parse(const char *text, struct ctl_fw_list *l);
+/* Splits a listed rule in place into at most max words at spaces, the
+ * quotes around a word removed (names and interfaces hold no spaces);
+ * returns the count. */
+size_t ctl_ipt_words(char *text, char **words, size_t max);
 int ctl_ipt_detect(void);
 int ctl_ipt_list(struct ctl_firewall *fw, struct ctl_fw_list *out);
 int ctl_ipt_set(struct ctl_firewall *fw, const char *name,

@@ -81,29 +81,42 @@ int ctl_ipt_list(struct ctl_firewall *fw, struct ctl_fw_list *out)
 	return 0;
 }
 
-/* Runs iptables with the rule text (which starts with "-A INPUT"), its
- * first word replaced by op; rule text never holds quoted spaces since
- * names and interfaces have none. */
-static int run_rule(struct ctl_firewall *fw, const char *op, const char *text,
-                    const char *pos)
+size_t ctl_ipt_words(char *text, char **words, size_t max)
 {
-	char buf[CTL_FW_RULE_MAX], *argv[IPT_ARGS_MAX], *save = NULL, *w;
-	size_t n = 0, i;
+	char *save = NULL, *w;
+	size_t n = 0;
 
-	str_copy(buf, text + 3, sizeof(buf));
-	argv[n++] = "iptables";
-	argv[n++] = "-w";
-	argv[n++] = (char *)op;
-	for (w = strtok_r(buf, " ", &save); w && n < IPT_ARGS_MAX - 2;
+	for (w = strtok_r(text, " ", &save); w != NULL && n < max;
 	     w = strtok_r(NULL, " ", &save)) {
 		size_t len = strlen(w);
 		if (len >= 2 && w[0] == '"' && w[len - 1] == '"') {
 			w[len - 1] = '\0';
 			w++;
 		}
-		argv[n++] = w;
-		if (n == 4 && pos != NULL)
-			argv[n++] = (char *)pos;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* Runs iptables with the rule text (which starts with "-A INPUT"), its
+ * first word replaced by op; rule text never holds quoted spaces since
+ * names and interfaces have none. */
+static int run_rule(struct ctl_firewall *fw, const char *op, const char *text,
+                    const char *pos)
+{
+	char buf[CTL_FW_RULE_MAX], *argv[IPT_ARGS_MAX];
+	size_t n = 3, i;
+
+	str_copy(buf, text + 3, sizeof(buf));
+	argv[0] = "iptables";
+	argv[1] = "-w";
+	argv[2] = (char *)op;
+	/* The chain, then pos (if any), then the rest. */
+	n += ctl_ipt_words(buf, argv + n, IPT_ARGS_MAX - n - 2);
+	if (pos != NULL && n > 3) {
+		memmove(argv + 5, argv + 4, (n - 4) * sizeof(*argv));
+		argv[4] = (char *)pos;
+		n++;
 	}
 	argv[n] = NULL;
 	if (fw->dry_run) {

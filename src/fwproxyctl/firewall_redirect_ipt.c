@@ -46,27 +46,18 @@ static int ipt(struct ctl_firewall *fw, const char *table, int quiet, ...)
 	return run(fw, argv, quiet);
 }
 
-/* Appends a listed rule ("-A CHAIN ..."), its words unquoted: names and
- * interfaces hold no spaces. */
+/* Appends a listed rule ("-A CHAIN ..."). */
 static int append(struct ctl_firewall *fw, const char *table, const char *text)
 {
-	char buf[CTL_FW_RULE_MAX], *argv[ARGS_MAX], *save = NULL, *w;
-	int n = 0;
+	char buf[CTL_FW_RULE_MAX], *argv[ARGS_MAX];
+	size_t n = 4;
 
 	str_copy(buf, text, sizeof(buf));
-	argv[n++] = "iptables";
-	argv[n++] = "-w";
-	argv[n++] = "-t";
-	argv[n++] = (char *)table;
-	for (w = strtok_r(buf, " ", &save); w != NULL && n < ARGS_MAX - 1;
-	     w = strtok_r(NULL, " ", &save)) {
-		size_t len = strlen(w);
-		if (len >= 2 && w[0] == '"' && w[len - 1] == '"') {
-			w[len - 1] = '\0';
-			w++;
-		}
-		argv[n++] = w;
-	}
+	argv[0] = "iptables";
+	argv[1] = "-w";
+	argv[2] = "-t";
+	argv[3] = (char *)table;
+	n += ctl_ipt_words(buf, argv + n, ARGS_MAX - n - 1);
 	argv[n] = NULL;
 	return run(fw, argv, 0);
 }

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from conftest import NET_IP
+import probes
+from conftest import GATEWAY, NET_IP
 
 WORK = ("work", "10.137.0.13")
 OTHER = ("other", "10.137.2.13")
@@ -95,23 +96,6 @@ def curl(env, vm, url, *args):
     return r.returncode, r.stdout
 
 
-def quic(env, vm):
-    """What a UDP datagram to NET_IP:443 gets: "echo", "refused" or
-    "nothing"."""
-    code = ("import socket\n"
-            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-            "s.settimeout(2)\n"
-            "s.connect(('%s', 443))\n"
-            "s.send(b'quic?')\n"
-            "try:\n"
-            "    print('echo' if s.recv(100) == b'quic?' else 'other')\n"
-            "except ConnectionRefusedError:\n"
-            "    print('refused')\n"
-            "except socket.timeout:\n"
-            "    print('nothing')\n" % NET_IP)
-    return env.ex(vm, "python3", "-c", code).stdout.strip()
-
-
 def log(env, name="work"):
     with open(os.path.join(env.run_dir, name, "log")) as f:
         return f.read()
@@ -134,7 +118,7 @@ def test_without_the_setting_traffic_goes_around_the_proxy(tenv):
                                                 "ruleset").stdout
     assert curl(tenv, "vm1", "http://social.test/") == \
         (0, "hello from social.test\n")
-    assert quic(tenv, "vm1") == "echo"
+    assert probes.udp(tenv, "vm1") == "echo"
 
 
 def test_setting_adds_redirect_rules_for_that_vm_only(tenv):
@@ -146,8 +130,8 @@ def test_setting_adds_redirect_rules_for_that_vm_only(tenv):
                     "fwproxy-transparent").stdout
     for port in (80, 443, 8000, 8001):
         assert ('iifname "vif12.0" ip saddr 10.137.0.13 tcp dport %d '
-                'dnat to 10.137.0.1:8100 comment "fwproxy-transparent:work"'
-                % port) in table, table
+                'dnat to %s:8100 comment "fwproxy-transparent:work"'
+                % (port, GATEWAY)) in table, table
     assert "udp dport 443 reject" in table
     assert "10.137.2.13" not in table
     with open(os.path.join(tenv.run_dir, "work", "config")) as f:
@@ -214,37 +198,21 @@ def test_apt_without_proxy_setting(tenv):
                           'transparent')
 
 
-def raw(env, vm, port, data):
-    """What NET_IP:port answers vm's bytes with before closing."""
-    code = ("import socket, sys\n"
-            "s = socket.create_connection(('%s', %d), timeout=5)\n"
-            "s.sendall(%r)\n"
-            "out = b''\n"
-            "try:\n"
-            "    while True:\n"
-            "        d = s.recv(4096)\n"
-            "        if not d: break\n"
-            "        out += d\n"
-            "except (ConnectionResetError, socket.timeout) as e:\n"
-            "    out += b'<%%s>' %% type(e).__name__.encode()\n"
-            "sys.stdout.write(repr(out))\n" % (NET_IP, port, data))
-    return env.ex(vm, "python3", "-c", code, timeout=20).stdout
-
-
 def test_garbage_gets_a_close_or_an_error_and_a_log_line(tenv):
-    assert raw(tenv, "vm1", 443, b"GET / HTTP/1.1\r\nHost: work.test\r\n\r\n") \
-        in ("b''", "b'<ConnectionResetError>'")
+    closed = ("b''", "b'<ConnectionResetError>'")
+    assert probes.tcp(tenv, "vm1", 443,
+                      b"GET / HTTP/1.1\r\nHost: work.test\r\n\r\n") in closed
     assert wait_log(tenv, "Refused transparent TLS from 10.137.0.13 to "
                           "%s:443: not a TLS ClientHello" % NET_IP)
-    assert raw(tenv, "vm1", 443, b"\x16\x03\x01\x00\x05\x02\x00\x00\x01\x00") \
-        in ("b''", "b'<ConnectionResetError>'")
+    assert probes.tcp(tenv, "vm1", 443,
+                      b"\x16\x03\x01\x00\x05\x02\x00\x00\x01\x00") in closed
     assert wait_log(tenv, "malformed TLS ClientHello: the first handshake "
                           "message is not a ClientHello")
-    out = raw(tenv, "vm1", 80, b"GET / HTTP/1.0\r\n\r\n")
+    out = probes.tcp(tenv, "vm1", 80, b"GET / HTTP/1.0\r\n\r\n")
     assert out.startswith("b'HTTP/1.1 400"), out
     assert "request without Host" in out
-    out = raw(tenv, "vm1", 80, b"CONNECT work.test:443 HTTP/1.1\r\n"
-                               b"Host: work.test:443\r\n\r\n")
+    out = probes.tcp(tenv, "vm1", 80, b"CONNECT work.test:443 HTTP/1.1\r\n"
+                                       b"Host: work.test:443\r\n\r\n")
     assert out.startswith("b'HTTP/1.1 400"), out
     # The proxy is still there for the next one.
     assert curl(tenv, "vm1", "https://work.test/") == \
@@ -252,8 +220,8 @@ def test_garbage_gets_a_close_or_an_error_and_a_log_line(tenv):
 
 
 def test_quic_is_rejected(tenv):
-    assert quic(tenv, "vm1") == "refused"
-    assert quic(tenv, "vm2") == "echo"
+    assert probes.udp(tenv, "vm1") == "refused"
+    assert probes.udp(tenv, "vm2") == "echo"
 
 
 def test_chromium_without_proxy_flag(tenv):

@@ -4,7 +4,8 @@ reject in a filter chain jumped to first from FORWARD (whose policy drops),
 both gone with the VM."""
 import os
 
-from conftest import NET_IP
+import probes
+from conftest import GATEWAY, NET_IP
 
 WORK = ("work", "10.137.0.13")
 RESOLVE = ["--resolve", "work.test:80:" + NET_IP, "--resolve",
@@ -27,27 +28,11 @@ def curl(env, url):
     return r.returncode, r.stdout
 
 
-def quic(env):
-    code = ("import socket\n"
-            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-            "s.settimeout(2)\n"
-            "s.connect(('%s', 443))\n"
-            "s.send(b'quic?')\n"
-            "try:\n"
-            "    s.recv(100)\n"
-            "    print('answer')\n"
-            "except ConnectionRefusedError:\n"
-            "    print('refused')\n"
-            "except socket.timeout:\n"
-            "    print('nothing')\n" % NET_IP)
-    return env.ex("vm1", "python3", "-c", code).stdout.strip()
-
-
 def test_redirect_rules_and_decisions(ipt_env):
     ipt_env.ex("fw", "sysctl", "-qw", "net.ipv4.ip_forward=1")
     ipt_env.write_rules(*WORK, "# fwproxy: Transparent 80 443\n"
                         "^work\\.test$\n")
-    assert quic(ipt_env) == "nothing"
+    assert probes.udp(ipt_env, "vm1") == "nothing"
     r = ctl(ipt_env, "update")
     assert "work: transparent redirect set" in r.stdout, r.stdout
     nat = ipt(ipt_env, "nat")
@@ -57,7 +42,7 @@ def test_redirect_rules_and_decisions(ipt_env):
         assert ("-A fwproxy-transparent -s 10.137.0.13/32 -i vif12.0 -p tcp "
                 "-m tcp --dport %d -m comment --comment "
                 "\"fwproxy-transparent:work\" -j DNAT --to-destination "
-                "10.137.0.1:8100" % p) in nat, nat
+                "%s:8100" % (p, GATEWAY)) in nat, nat
     forward = ipt(ipt_env, "filter", "FORWARD").splitlines()
     assert forward[1] == "-A FORWARD -j fwproxy-transparent", forward
     assert "udp -m udp --dport 443" in ipt(ipt_env, "filter",
@@ -70,7 +55,7 @@ def test_redirect_rules_and_decisions(ipt_env):
     assert "social.test" in page and "403" in page, page
     rc, out = curl(ipt_env, "https://social.test/")
     assert rc != 0 and out == ""
-    assert quic(ipt_env) == "refused"
+    assert probes.udp(ipt_env, "vm1") == "refused"
     with open(os.path.join(ipt_env.run_dir, "work", "log")) as f:
         log = f.read()
     assert "TLS social.test:443 transparent" in log, log
