@@ -237,6 +237,39 @@ def test_classic_directory_works_unchanged(env):
     assert env.ruleset() == env.ruleset_before
 
 
+def test_shipped_qubes_template_works_as_docs_install_it(env):
+    """contrib/qubes/config.example copied as the rules directory's
+    config (docs/install.md): proxies start, filter, and the rendered
+    configs keep the template's comments, placeholders in them included."""
+    env.ctl("kill-all")
+    example = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__)))), "contrib", "qubes",
+        "config.example")
+    rules = os.path.join(env.base, "rules-example")
+    os.makedirs(rules)
+    with open(example) as f:
+        template = f.read()
+    with open(os.path.join(rules, "config"), "w") as f:
+        f.write(template)
+    env.write_rules(*WORK, "^work\\.test$\n", config_dir=rules)
+    run_dir = os.path.join(env.base, "run-example")
+    try:
+        r = env.ctl("update", config_dir=rules, run_dir=run_dir)
+        assert "work: started" in r.stdout, r.stdout + r.stderr
+        assert env.fetch("vm1", "http://work.test/") == 200
+        assert env.fetch("vm1", "http://social.test/") == 403
+        with open(os.path.join(run_dir, "work", "config")) as f:
+            rendered = f.read()
+        comments = [ln for ln in template.splitlines() if ln.startswith("#")]
+        assert "{port}" in "".join(comments)
+        for line in comments:
+            assert line + "\n" in rendered, line
+        assert "Listen %s\n" % GATEWAY in rendered
+    finally:
+        env.ctl("kill-all", config_dir=rules, run_dir=run_dir)
+    assert env.ruleset() == env.ruleset_before
+
+
 def test_ruleset_restored_after_stop(env):
     env.ctl("update")
     assert "fwproxy:" in env.ruleset()
