@@ -20,6 +20,20 @@ OTHER = ("other", "10.137.2.13")
 RULES = "^work\\.test$\n^10\\.200\\.0\\.1$\n"
 SETTING = "# fwproxy: Transparent 80 443 8000/ip 8001/http\n"
 RULES = RULES + "^repo\\.test$\n"
+# The built-in template and a statistics page.
+TEMPLATE = """Port {port}
+Listen {bind_ip}
+Timeout 600
+MaxClients 100
+LogFile "{log_file}"
+LogLevel Notice
+PidFile "{pid_file}"
+Allow {vm_ip}
+Filter "{rules_file}"
+FilterDefaultDeny Yes
+ConnectPort 443
+StatHost "fwproxy.stats"
+"""
 UDP_ECHO = ("import socket\n"
             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
             "s.bind(('%s', 443))\n"
@@ -37,6 +51,7 @@ def tenv(env):
         os.makedirs(etc, exist_ok=True)
         with open(etc + "/resolv.conf", "w") as f:
             f.write("nameserver %s\n" % NET_IP)
+    write_template(env)
     env.spawn("net", "python3", "-c", UDP_ECHO)
     web = os.path.join(env.base, "web")
     os.makedirs(web)
@@ -53,6 +68,11 @@ def tenv(env):
         if os.path.exists(etc + "/resolv.conf"):
             os.unlink(etc + "/resolv.conf")
             os.rmdir(etc)
+
+
+def write_template(env, extra=""):
+    with open(os.path.join(env.config_dir, "config"), "w") as f:
+        f.write(TEMPLATE + extra)
 
 
 def apt_repo(base):
@@ -222,6 +242,44 @@ def test_garbage_gets_a_close_or_an_error_and_a_log_line(tenv):
 def test_quic_is_rejected(tenv):
     assert probes.udp(tenv, "vm1") == "refused"
     assert probes.udp(tenv, "vm2") == "echo"
+
+
+def test_stats_page_marks_transparent_refusals(tenv):
+    r = tenv.ex("vm1", "curl", "-s", "-m", "5", "-x",
+                "http://%s:8100" % GATEWAY, "http://fwproxy.stats/",
+                check=False)
+    page = r.stdout
+    assert "<th>Transparent connections</th>" in page, page
+    assert "<td>TLS (transparent)</td>" in page, page
+    assert "<td>GET (transparent)</td>" in page, page
+    assert "<td>TCP (transparent)</td>" in page, page
+
+
+def test_template_directive_for_every_vm_rules_file_overrides(tenv):
+    write_template(tenv, "Transparent 80\n")
+    r = tenv.ctl("update")
+    assert "other: transparent redirect set" in r.stdout, r.stdout
+    assert "work: transparent" not in r.stdout, r.stdout
+    assert curl(tenv, "vm2", "http://work.test/") == \
+        (0, "hello from work.test\n")
+    rc, page = curl(tenv, "vm2", "http://social.test/")
+    assert "403" in page, page
+    assert probes.udp(tenv, "vm2") == "refused"
+    tenv.write_rules(*OTHER, "# fwproxy: Transparent none\n" + RULES)
+    r = tenv.ctl("update")
+    assert "other: transparent redirect removed" in r.stdout, r.stdout
+    assert curl(tenv, "vm2", "http://social.test/") == \
+        (0, "hello from social.test\n")
+    tenv.write_rules(*OTHER, "# fwproxy: Transparent 80 x\n" + RULES)
+    r = tenv.ctl("update", check=False)
+    assert r.returncode != 0
+    assert "other.10.137.2.13:1: Transparent: \"x\" is not a port" in \
+        r.stderr, r.stderr
+    assert "10.137.2.13" not in tenv.ex("fw", "nft", "list", "table", "ip",
+                                        "fwproxy-transparent").stdout
+    tenv.write_rules(*OTHER, RULES)
+    write_template(tenv)
+    assert "transparent" not in tenv.ctl("update").stdout
 
 
 def test_chromium_without_proxy_flag(tenv):
