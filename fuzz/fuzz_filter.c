@@ -11,6 +11,7 @@
 
 #include "filter.h"
 #include "filter_int.h"
+#include "fuzz_filter_options.h"
 
 #define ORACLE_MAX_RULES 64
 
@@ -94,11 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	memset(&opt, 0, sizeof(opt));
-	opt.type = (enum filter_type)(data[0] & 3);
-	opt.case_sensitive = (data[0] >> 2) & 1;
-	opt.default_deny = (data[0] >> 3) & 1;
-	opt.urls = (data[0] >> 4) & 1;
+	fuzz_filter_options(data[0], &opt);
 	f = filter_load_buffer("fuzz", (const char *)data + 1, size - 1, &opt,
 	                       ignore, NULL);
 	if (f == NULL)

@@ -12,6 +12,7 @@
 
 #include "filter.h"
 #include "filter_int.h"
+#include "fuzz_filter_options.h"
 #include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,16 +29,6 @@ static const char *const URLS[] = {
     "b.test:443",
     "http://a/",
 };
-
-static void ignore(void *ctx, const char *file, int line, int is_error,
-                   const char *msg)
-{
-	(void)ctx;
-	(void)file;
-	(void)line;
-	(void)is_error;
-	(void)msg;
-}
 
 /* text without what a reader does not see; a CR ending a line stays, as
  * the white space it is. Returns a buffer of *out_len bytes. */
@@ -99,12 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	memset(&opt, 0, sizeof(opt));
-	opt.type = (enum filter_type)(data[0] & 3);
-	opt.case_sensitive = (data[0] >> 2) & 1;
-	opt.default_deny = (data[0] >> 3) & 1;
-	opt.urls = (data[0] >> 4) & 1;
-	f = filter_load_buffer("fuzz", text, size - 1, &opt, ignore, NULL);
+	fuzz_filter_options(data[0], &opt);
+	f = filter_load_buffer("fuzz", text, size - 1, &opt, NULL, NULL);
 	if (f == NULL)
 		return 0;
 	for (i = 0; i < f->n_rules; i++) {
@@ -114,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	vis = visible(text, size - 1, &vlen);
-	g = filter_load_buffer("fuzz", vis, vlen, &opt, ignore, NULL);
+	g = filter_load_buffer("fuzz", vis, vlen, &opt, NULL, NULL);
 	if (g == NULL || filter_count(g) != filter_count(f))
 		abort();
 	for (i = 0; i < sizeof(HOSTS) / sizeof(HOSTS[0]); i++)

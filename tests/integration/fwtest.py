@@ -242,6 +242,17 @@ def run_fwproxy(*args, timeout=20):
                           timeout=timeout, stdin=subprocess.DEVNULL)
 
 
+def run_fwproxyctl(config_dir, *args, timeout=30):
+    """Runs fwproxyctl on the rules directory config_dir (its run directory
+    beside it, CONFIG_DIR-run); returns CompletedProcess with text
+    stdout/stderr."""
+    return subprocess.run(
+        [os.path.join(BIN, "fwproxyctl"), "--config-dir", str(config_dir),
+         "--run-dir", str(config_dir) + "-run", *args],
+        capture_output=True, text=True, timeout=timeout,
+        stdin=subprocess.DEVNULL)
+
+
 class CurlResult:
     def __init__(self, cp, body_path=None):
         self.rc = cp.returncode

@@ -6,12 +6,10 @@ a UTF-8 byte order mark is skipped with a warning."""
 
 import os
 import re
-import subprocess
 
 import fwtest
-from fwtest import curl, run_fwproxy
+from fwtest import curl, run_fwproxy, run_fwproxyctl
 
-FWPROXYCTL = os.path.join(fwtest.BIN, "fwproxyctl")
 
 NUL_RULE = b"^a\\.test$\n^b\0\\.test$\n"
 UTF16 = "^a\\.test$\n".encode("utf-16")  # with its byte order mark
@@ -98,13 +96,6 @@ def test_proxy_refuses_to_start(tmp_path):
     assert ("%s:2: NUL byte" % rules) in r.stderr
 
 
-def ctl(config_dir, *args):
-    return subprocess.run(
-        [FWPROXYCTL, "--config-dir", str(config_dir), "--run-dir",
-         str(config_dir) + "-run", *args],
-        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-
-
 def rules_dir(tmp_path, data):
     d = tmp_path / "rules.d"
     d.mkdir()
@@ -113,12 +104,12 @@ def rules_dir(tmp_path, data):
 
 def test_ctl_check_and_test_refuse_a_nul_byte(tmp_path):
     d, path = rules_dir(tmp_path, NUL_RULE)
-    r = ctl(d, "check")
+    r = run_fwproxyctl(d, "check")
     assert r.returncode == 1, r.stdout + r.stderr
     assert ("%s:2: NUL byte at column 3" % path) in r.stdout
-    r = ctl(d, "check", "work")
+    r = run_fwproxyctl(d, "check", "work")
     assert r.returncode == 1 and ("%s:2: NUL byte" % path) in r.stdout
-    r = ctl(d, "test", "work", "bx.test")
+    r = run_fwproxyctl(d, "test", "work", "bx.test")
     assert r.returncode == 2, r.stdout
     assert r.stdout == ""
     assert ("%s:2: NUL byte" % path) in r.stderr
@@ -126,24 +117,24 @@ def test_ctl_check_and_test_refuse_a_nul_byte(tmp_path):
 
 def test_ctl_check_and_test_refuse_utf16(tmp_path):
     d, path = rules_dir(tmp_path, UTF16)
-    r = ctl(d, "check", path)
+    r = run_fwproxyctl(d, "check", path)
     assert r.returncode == 1
     assert ("%s:1: UTF-16LE text" % path) in r.stdout
-    r = ctl(d, "test", "work", "anything.test")
+    r = run_fwproxyctl(d, "test", "work", "anything.test")
     assert r.returncode == 2 and "allowed" not in r.stdout
     assert ("%s:1: UTF-16LE text" % path) in r.stderr
 
 
 def test_ctl_check_warns_about_a_utf8_bom(tmp_path):
     d, path = rules_dir(tmp_path, UTF8_BOM + b"google\\.com$\n")
-    r = ctl(d, "check", "work")
+    r = run_fwproxyctl(d, "check", "work")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "%s:1: warning: UTF-8 byte order mark skipped" % path
     assert lines[1].startswith("%s:2: warning: not anchored at the start"
                                % path)
-    r = ctl(d, "check", "work", "--fix")
+    r = run_fwproxyctl(d, "check", "work", "--fix")
     assert r.stdout == "^a\\.test$\n^google\\.com$\n\\.google\\.com$\n"
-    r = ctl(d, "test", "work", "a.test")
+    r = run_fwproxyctl(d, "test", "work", "a.test")
     assert r.returncode == 0
     assert r.stdout == "allowed by %s:1: ^a\\.test$\n" % path

@@ -5,12 +5,8 @@ from fwproxyctl, which used to skip such rules files in silence."""
 
 import os
 import re
-import subprocess
 
-import fwtest
-from fwtest import curl, run_fwproxy
-
-FWPROXYCTL = os.path.join(fwtest.BIN, "fwproxyctl")
+from fwtest import curl, run_fwproxy, run_fwproxyctl
 
 KINDS = {
     "fifo": "is a FIFO (named pipe), not a regular file",
@@ -92,13 +88,6 @@ def test_reload_refuses_each_kind_and_keeps_serving(fwproxy, world,
     # The fixture then checks that SIGTERM still ends it with status 0.
 
 
-def ctl(config_dir, *args):
-    return subprocess.run(
-        [FWPROXYCTL, "--config-dir", str(config_dir), "--run-dir",
-         str(config_dir) + "-run", *args],
-        capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
-
-
 def test_ctl_reports_each_kind_in_the_rules_directory(tmp_path):
     for kind, why in KINDS.items():
         d = tmp_path / kind
@@ -106,12 +95,12 @@ def test_ctl_reports_each_kind_in_the_rules_directory(tmp_path):
         (d / "good.10.137.0.14").write_text("^a\\.test$\n")
         path = make(d / "work.10.137.0.13", kind)
         for args in (("check",), ("test", "good", "a.test")):
-            r = ctl(d, *args)
+            r = run_fwproxyctl(d, *args)
             assert r.returncode != 0, (kind, args, r.stdout)
             assert "fwproxyctl: %s: %s" % (path, why) in r.stderr, r.stderr
         # Names the tool skips on purpose stay skipped, special or not.
         os.rename(path, str(d / "work.10.137.0.13~"))
-        r = ctl(d, "check")
+        r = run_fwproxyctl(d, "check")
         assert r.returncode == 0, (kind, r.stdout + r.stderr)
 
 
@@ -121,6 +110,6 @@ def test_ctl_reports_each_kind_as_template(tmp_path):
         d.mkdir()
         (d / "work.10.137.0.13").write_text("^a\\.test$\n")
         path = make(d / "config", kind)
-        r = ctl(d, "test", "work", "a.test")
+        r = run_fwproxyctl(d, "test", "work", "a.test")
         assert r.returncode != 0, (kind, r.stdout)
         assert "fwproxyctl: %s: %s" % (path, why) in r.stderr, r.stderr
