@@ -2,8 +2,9 @@
 PySocks): decided by the same rules, logged, counted and relayed as a
 CONNECT is."""
 
+import json
 import re
-import socket
+import struct
 import subprocess
 
 import pytest
@@ -202,3 +203,45 @@ def test_sni_check_applies_to_socks_tunnels(fwproxy, world, tmp_path):
     assert p.wait_log(r'Refused SOCKS5 tunnel to nginx\.test:%d from '
                       r'127\.0\.0\.1: the TLS server name "tls\.test"'
                       % world.nginx.tls_port), p.log_text()
+
+
+def test_through_http_upstream(fwproxy, world):
+    # A SOCKS tunnel is a CONNECT to the rules, and to an upstream proxy.
+    import peers
+    up = peers.HttpProxy(peers.UPSTREAM_ADDR, {"up.test": peers.ORIGIN_ADDR})
+    try:
+        p = fwproxy("Upstream http %s:%d" % (peers.UPSTREAM_ADDR, up.port))
+        rc, out, err = socks_curl("socks5h://127.0.0.1:%d" % p.port,
+                                  world.origin_url("up.test", "/via-up"))
+        assert rc == 0, err
+        assert out == "origin GET /via-up\n"
+        assert [q.method + " " + q.target for q in up.seen] == \
+            ["CONNECT up.test:%d" % world.origin.port]
+    finally:
+        up.stop()
+
+
+def test_ipv6_address_refused_by_destination_policy(fwproxy, world):
+    # SOCKS5 address type 4: decided as the IP literal ::1, then refused
+    # as loopback (AllowDestination admits only 127.0.0.0/8 here).
+    p = fwproxy()
+    req = (b"\x05\x01\x00" + b"\x05\x01\x00\x04" + b"\x00" * 15 + b"\x01"
+           + struct.pack(">H", world.origin.port))
+    out = fwtest.send_and_read_all(p.port, req)
+    assert out == b"\x05\x00" + bytes([5, 2, 0, 1, 0, 0, 0, 0, 0, 0])
+    assert p.wait_log(r"Refused destination ::1:%d for 127\.0\.0\.1"
+                      % world.origin.port), p.log_text()
+
+
+def test_json_log_and_learn_mode(fwproxy, world):
+    p = fwproxy(ALLOW_NGINX + "\nLogFormat json\nFilterMode learn",
+                rules="nginx.test\n")
+    rc, out, err = socks_curl("socks4a://127.0.0.1:%d" % p.port,
+                              world.origin_url("learn.test", "/l"))
+    assert rc == 0 and out == "origin GET /l\n", err
+    line = p.wait_log(r'\{[^\n]*"event":"would-refuse"[^\n]*\}')
+    assert line, p.log_text()
+    ev = json.loads(line.group(0))
+    assert (ev["method"], ev["host"], ev["port"], ev["url"]) == \
+        ("SOCKS4a", "learn.test", world.origin.port,
+         "learn.test:%d" % world.origin.port)
