@@ -139,10 +139,11 @@ void conn_handle_request(struct conn *c, struct http_request *req);
 
 /* conn_request.c, for front-ends other than HTTP: decides a tunnel to
  * c->host:c->port (the connection otherwise as reset between requests)
- * asked with protocol ("SOCKS5"), named so in log lines
- * and the stats page, as a CONNECT is decided (ConnectPort, rules,
- * upstream, destination policy); the outcome reaches the client through
- * conn_reply_error or, once connected, conn_socks_established. */
+ * asked with protocol ("SOCKS5"), named so in log lines and the stats
+ * page, as a CONNECT is decided (ConnectPort, rules, upstream, destination
+ * policy). A refusal or failure reaches the client through
+ * conn_reply_error, a connected server through the front-end's own
+ * success reply (conn_dial.c's handshake_done picks it). */
 void conn_decide_tunnel(struct conn *c, const char *protocol);
 
 /* conn_socks.c: SOCKS4/4a and SOCKS5 on the HTTP port. conn_socks_claims
