@@ -27,8 +27,10 @@ int conn_socks_claims(struct conn *c)
 	if (c->socks_version != 0)
 		return 1;
 	/* Only a connection's first bytes: no request finished on it yet.
-	 * No HTTP method starts with these bytes. */
-	if (c->idle_since_ms != 0 || c->cin.len == 0)
+	 * No HTTP method starts with these bytes. A connection the firewall
+	 * redirected speaks the protocol of the port it was sent to. */
+	if (c->idle_since_ms != 0 || c->cin.len == 0 ||
+	    c->transparent != TRANSPARENT_NONE)
 		return 0;
 	first = (uint8_t)buf_head(&c->cin)[0];
 	if (first != 4 && first != 5)

@@ -239,6 +239,19 @@ def test_garbage_gets_a_close_or_an_error_and_a_log_line(tenv):
         (0, "hello from work.test\n")
 
 
+def test_redirected_connection_is_never_socks(tenv):
+    # SOCKS shares the proxy port, but a redirected connection speaks the
+    # protocol of its original port: a SOCKS5 greeting sent to port 80 is
+    # a malformed HTTP request, one sent to 443 is not a ClientHello.
+    greeting = b"\x05\x01\x00\r\n\r\n"
+    out = probes.tcp(tenv, "vm1", 80, greeting)
+    assert out.startswith("b'HTTP/1.1 400"), out
+    assert probes.tcp(tenv, "vm1", 443, greeting) in \
+        ("b''", "b'<ConnectionResetError>'")
+    assert wait_log(tenv, "Refused transparent TLS from 10.137.0.13 to "
+                          "%s:443: not a TLS ClientHello" % NET_IP)
+
+
 def test_quic_is_rejected(tenv):
     assert probes.udp(tenv, "vm1") == "refused"
     assert probes.udp(tenv, "vm2") == "echo"
