@@ -10,6 +10,8 @@ import signal
 import socket
 import tempfile
 
+import pytest
+
 import fwtest
 from fwtest import run_fwproxy
 
@@ -119,3 +121,21 @@ def test_background_start_with_a_worker(tmp_path):
         start_and_stop(pathlib.Path(shared), "User nobody")
     finally:
         shutil.rmtree(shared)
+
+
+def test_background_start_reports_a_worker_that_fails(tmp_path):
+    """The worker (User nobody) enters a sandbox that grants the config's
+    folder; a folder only root may enter makes that fail after the fork.
+    The command used to exit 0 with nothing listening."""
+    port = fwtest.free_port()
+    os.chmod(tmp_path, 0o700)
+    c = conf(tmp_path, port, "User nobody\nPidFile \"%s/p.pid\"" % tmp_path)
+    r = run_fwproxy("-c", c)
+    if r.returncode == 0 and listening(port):
+        stop(str(tmp_path / "p.pid"))
+        pytest.skip("Landlock is not enforced here")
+    assert r.returncode == 1, "exit 0 with nothing listening"
+    assert r.stderr.startswith("fwproxy: landlock: "), r.stderr
+    with open(tmp_path / "fwproxy.log") as f:
+        assert "landlock: " in f.read()
+    assert fwtest.wait_for(lambda: not listening(port), 5.0)
