@@ -173,6 +173,9 @@ struct config {
 	 * proxy, and how each is decided; none: not transparent */
 	struct transparent_port transparent[TRANSPARENT_PORTS_MAX];
 	int n_transparent;
+	int transparent_no_sni_by_address; /* TransparentNoSNI address: a
+	                                      ClientHello without a server
+	                                      name is decided as an ip port */
 };
 
 /* Reports a diagnostic: file, line (0 if none), whether it is an error,

@@ -438,6 +438,21 @@ static void set_transparent(struct config_parse *p, const struct directive *d,
 	p->cfg->n_transparent = n;
 }
 
+static void set_no_sni(struct config_parse *p, const struct directive *d,
+                       char **argv, int argc)
+{
+	size_t n = strlen(argv[0]);
+
+	(void)d;
+	(void)argc;
+	if (ascii_eq_n(argv[0], n, "refuse"))
+		p->cfg->transparent_no_sni_by_address = 0;
+	else if (ascii_eq_n(argv[0], n, "address"))
+		p->cfg->transparent_no_sni_by_address = 1;
+	else
+		config_diag(p, 1, "\"%s\" is not refuse or address", argv[0]);
+}
+
 static int looks_like_host_name(const char *s)
 {
 	if (strchr(s, ':') != NULL)
@@ -1010,6 +1025,9 @@ static const struct directive DIRECTIVES[] = {
      * redirects to the proxy from these original ports; the last line
      * wins. */
     {"Transparent", 1, ARGS_ANY, set_transparent, 0, 0, 0},
+    /* TransparentNoSNI refuse|address: a redirected ClientHello without a
+     * server name is refused (default) or decided by its address. */
+    {"TransparentNoSNI", 1, 1, set_no_sni, 0, 0, 0},
 };
 
 static const struct directive *lookup(const char *name)

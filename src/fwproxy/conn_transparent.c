@@ -167,6 +167,13 @@ void conn_transparent_tls(struct conn *c)
 	case TLS_HELLO_DONE:
 		break;
 	}
+	if (h.server_name[0] == '\0' &&
+	    c->rt->cfg->transparent_no_sni_by_address) {
+		char a[64];
+		c->transparent = TRANSPARENT_IP;
+		decide(c, "TLS", orig_text(c, a, sizeof(a)));
+		return;
+	}
 	if (h.server_name[0] == '\0') {
 		refuse(c, "TLS", NULL,
 		       "no server name (SNI) in the TLS ClientHello");

@@ -295,6 +295,20 @@ def test_template_directive_for_every_vm_rules_file_overrides(tenv):
     assert "transparent" not in tenv.ctl("update").stdout
 
 
+def test_no_sni_decided_by_address_when_asked(tenv):
+    write_template(tenv, "TransparentNoSNI address\n")
+    tenv.ctl("update")
+    assert curl(tenv, "vm1", "https://%s/" % NET_IP) == \
+        (0, "hello from %s\n" % NET_IP)
+    rc, out = curl(tenv, "vm1", "https://10.200.0.5/")
+    assert rc != 0 and out == ""
+    assert wait_log(tenv, 'Proxying refused on filtered domain "10.200.0.5" '
+                          '(client 10.137.0.13, TLS 10.200.0.5:443 '
+                          'transparent')
+    write_template(tenv)
+    tenv.ctl("update")
+
+
 def test_chromium_without_proxy_flag(tenv):
     chromium = "/usr/bin/chromium"
     if not os.access(chromium, os.X_OK):

@@ -1103,6 +1103,16 @@ static void test_tls_directives(void)
 	                                 "kind after / is http, tls or ip");
 	load_error("Transparent 80 443 80/tls",
 	           "1: Transparent: port 80 listed twice");
+	cfg = load_ok("TransparentNoSNI address");
+	is_int(cfg ? cfg->transparent_no_sni_by_address : -1, 1,
+	       "TransparentNoSNI address");
+	config_free(cfg);
+	cfg = load_ok("TransparentNoSNI address\nTransparentNoSNI Refuse");
+	is_int(cfg ? cfg->transparent_no_sni_by_address : -1, 0,
+	       "TransparentNoSNI refuse (the default)");
+	config_free(cfg);
+	load_error("TransparentNoSNI allow",
+	           "1: TransparentNoSNI: \"allow\" is not refuse or address");
 	/* TRANSPARENT_PORTS_MAX ports, then one more. */
 	n = (size_t)snprintf(line, sizeof(line), "Transparent");
 	for (i = 1; i <= TRANSPARENT_PORTS_MAX; i++)
