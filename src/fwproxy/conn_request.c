@@ -241,9 +241,9 @@ static void build_server_head(struct conn *c, const struct http_request *req,
 }
 
 /* Before an answer of ours: consumes the HTTP request's head, and its
- * body when all of it has arrived, so that the connection can go on to the next
- * request. A body still on its way cannot be told from a next request:
- * the connection then closes after the answer. */
+ * body when all of it has arrived, so that the connection can go on to
+ * the next request. A body still on its way cannot be told from a next
+ * request: the connection then closes after the answer. */
 static void consume_request(struct conn *c, const struct http_request *req)
 {
 	struct http_chunked chunked;
