@@ -22,6 +22,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lists  # noqa: E402
+import reloading  # noqa: E402
 import transparent  # noqa: E402
 import tunnels  # noqa: E402
 
@@ -31,8 +32,9 @@ REFUSED_HOST = "refused.example.org"
 PORTS = {"fwproxy": 8101, "tinyproxy": 8102, "privoxy": 8103, "squid": 8104}
 PEERS = ["tinyproxy", "privoxy", "squid"]
 SUBJECTS = ["direct", "fwproxy"] + PEERS
-# fwproxy-only sections: rule scaling, idle connections, list directives.
-EXTRA = ["rules", "idle", "lists", "transparent"]
+# fwproxy-only sections: rule scaling, idle connections, list directives,
+# transparent mode, latency while reloading.
+EXTRA = ["rules", "idle", "lists", "transparent", "reload"]
 NOFILE = 200000
 ONE_K = 1024
 BIG = 100 * 1024 * 1024
@@ -284,6 +286,7 @@ class Bench:
             self.only.discard("fwproxy")
             self.only.discard("lists")
             self.only.discard("transparent")
+            self.only.discard("reload")
 
     def note(self, msg):
         self.notes.append(msg)
@@ -690,6 +693,12 @@ class Bench:
                     transparent.run(self, ORIGIN_HOST, ORIGIN_PORT, BIG, clean_env())
                 except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
                     self.note("transparent mode failed: %s" % e)
+            if "reload" in self.only:
+                log("fwproxy reloading %d rules under load" % reloading.RULES)
+                try:
+                    reloading.run(self, PORTS["fwproxy"], ORIGIN_PORT, log)
+                except RuntimeError as e:
+                    self.note("reload under load failed: %s" % e)
             if "lists" in self.only:
                 log("fwproxy -t with 100k and 200k lines of each list directive")
                 lists.run(self)
@@ -796,7 +805,7 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 2 s per figure, 10 and 1k rules, 1,000 idle connections")
     ap.add_argument("--only", help="comma list of: direct,fwproxy,tinyproxy,privoxy,squid,"
-                    "idle,rules,lists (default all)")
+                    "idle,rules,lists,reload (default all)")
     ap.add_argument("--duration", type=int, help="seconds per wrk figure")
     ap.add_argument("--rules", help="comma list of rule counts")
     ap.add_argument("--idle", type=int, help="number of idle keep-alive connections")

@@ -23,6 +23,7 @@
 #include "path.h"
 #include "preflight.h"
 #include "proxy.h"
+#include "reload.h"
 #include "sandbox.h"
 #include "startup.h"
 #include "util.h"
@@ -68,15 +69,6 @@ static void report_log(void *ctx, const char *file, int line, int is_error,
 	else
 		log_msg(is_error ? LOG_LEVEL_ERROR : LOG_LEVEL_WARNING,
 		        "%s: %s", file, msg);
-}
-
-static struct runtime *load(const char *path, config_report_fn *report)
-{
-	struct config *cfg = config_load(path, report, NULL);
-
-	if (cfg == NULL)
-		return NULL;
-	return runtime_new(cfg, report, NULL);
 }
 
 static int inherited_listener(void)
@@ -198,12 +190,14 @@ static void warn_fixed_settings(const struct config *old,
 struct worker {
 	struct proxy px;
 	struct event_source signals;
+	struct reloader *reloader;
 	const char *config_path;
 };
 
-static void reload(struct worker *w)
+/* The end of a reload, built off the loop by reload.c. */
+static void reload_done(void *arg, struct runtime *rt)
 {
-	struct runtime *rt = load(w->config_path, report_log);
+	struct worker *w = arg;
 
 	if (rt == NULL) {
 		log_msg(LOG_LEVEL_ERROR, "Reload failed: the old configuration "
@@ -227,7 +221,7 @@ static void signal_event(struct event_source *src, uint32_t events)
 	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			reload(w);
+			reloader_start(w->reloader);
 			break;
 		case SIGUSR1:
 			if (log_reopen() == -1)
@@ -277,6 +271,12 @@ static int run_worker(struct runtime *rt, int listen_fd,
 		log_msg(LOG_LEVEL_CRITICAL, "signalfd: %s", strerror(errno));
 		return 1;
 	}
+	w.reloader = reloader_new(w.px.loop, config_path, report_log, NULL,
+	                          reload_done, &w, err, sizeof(err));
+	if (w.reloader == NULL) {
+		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
+		return 1;
+	}
 	if (privileged && sandbox_drop_privileges(cfg->user, cfg->group, err,
 	                                          sizeof(err)) == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
@@ -309,6 +309,7 @@ static int run_worker(struct runtime *rt, int listen_fd,
 	        rt->filter ? filter_count(rt->filter) : (size_t)0);
 	startup_ready();
 	proxy_run(&w.px);
+	reloader_free(w.reloader);
 	proxy_free(&w.px);
 	log_msg(LOG_LEVEL_NOTICE, "Stopped");
 	return r;

@@ -1,5 +1,6 @@
 /* The proxy instance: its listening socket, its connections, the current
- * configuration and the counters. One per process, single-threaded. */
+ * configuration and the counters. One per process, all on the event loop's
+ * thread (a reload only builds its runtime elsewhere). */
 #ifndef FWPROXY_PROXY_H
 #define FWPROXY_PROXY_H
 

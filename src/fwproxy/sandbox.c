@@ -439,7 +439,17 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(restart_syscall),
     SCMP_SYS(exit),
     SCMP_SYS(exit_group),
+    /* What a new thread does as it starts (reload.c's build thread). */
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(rseq),
 };
+
+/* A thread shares memory, signal handlers and the thread group, in the
+ * same namespaces: clone without these is a fork. */
+#define THREAD_FLAGS (CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
+#define NEW_NAMESPACES                                                         \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |         \
+	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
 /* An ioctl the event loop or glibc's stdio may issue. */
 static const unsigned long allowed_ioctls[] = {FIONREAD, FIONBIO, TCGETS};
@@ -508,6 +518,15 @@ static int add_rules(scmp_filter_ctx ctx)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getrlimit),
 		                      0);
+	/* Threads, never processes. clone3 passes its flags in memory,
+	 * which a filter cannot read: it fails with ENOSYS, and glibc then
+	 * falls back to clone. */
+	if (rc == 0)
+		rc = allow_if(ctx, SCMP_SYS(clone), 0, SCMP_CMP_MASKED_EQ,
+		              THREAD_FLAGS | NEW_NAMESPACES, THREAD_FLAGS);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+		                      SCMP_SYS(clone3), 0);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -98,6 +99,44 @@ static int drop_only(void *arg)
 		return 7;
 	if (strstr(err, "\"root\"") == NULL)
 		return 8;
+	return 0;
+}
+
+/* What the reload thread does: read the configuration, allocate. */
+static void *thread_reads(void *arg)
+{
+	char buf[64], *big;
+	int fd = open(conf, O_RDONLY | O_CLOEXEC);
+
+	(void)arg;
+	if (fd < 0 || read(fd, buf, sizeof(buf)) != 5)
+		return NULL;
+	close(fd);
+	big = malloc(8 << 20); /* past the arena: mmap and munmap */
+	if (big == NULL)
+		return NULL;
+	memset(big, 1, 8 << 20);
+	free(big);
+	return arg == NULL ? (void *)1 : NULL;
+}
+
+/* A thread starts, works and is joined under the filter; clone3, whose
+ * flags a filter cannot read, fails with ENOSYS instead of killing. */
+static int thread_work(void *arg)
+{
+	pthread_t t;
+	void *result = NULL;
+
+	(void)arg;
+	if (enter() != 0)
+		return 1;
+	if (pthread_create(&t, NULL, thread_reads, NULL) != 0)
+		return 2;
+	if (pthread_join(t, &result) != 0 || result != (void *)1)
+		return 3;
+	errno = 0;
+	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+		return 4;
 	return 0;
 }
 
@@ -504,6 +543,8 @@ int main(void)
 
 	is_int(exited(run_child(allowed_work, NULL)), 0,
 	       "sandboxed child reads, logs, rotates, connects, polls");
+	is_int(exited(run_child(thread_work, NULL)), 0,
+	       "sandboxed child starts and joins a thread; clone3 is ENOSYS");
 	if (landlock > 0) {
 		is_int(
 		    exited(run_child(denied_paths, NULL)), 0,
