@@ -537,8 +537,14 @@ static int add_rules(scmp_filter_ctx ctx)
 static int add_sanitizer_rules(scmp_filter_ctx ctx)
 {
 	static const int calls[] = {
-	    SCMP_SYS(prctl),    SCMP_SYS(wait4),      SCMP_SYS(waitid),
-	    SCMP_SYS(getdents), SCMP_SYS(getdents64), SCMP_SYS(open),
+	    SCMP_SYS(prctl),
+	    SCMP_SYS(wait4),
+	    SCMP_SYS(waitid),
+	    SCMP_SYS(getdents),
+	    SCMP_SYS(getdents64),
+	    SCMP_SYS(open),
+	    /* ASan's pthread_create reads the CPU affinity. */
+	    SCMP_SYS(sched_getaffinity),
 	};
 	static const int requests[] = {
 	    PTRACE_ATTACH,    PTRACE_DETACH, PTRACE_CONT,      PTRACE_PEEKUSER,
