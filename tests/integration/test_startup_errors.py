@@ -133,7 +133,7 @@ def test_background_start_reports_a_worker_that_fails(tmp_path):
     r = run_fwproxy("-c", c)
     if r.returncode == 0 and listening(port):
         stop(str(tmp_path / "p.pid"))
-        pytest.skip("Landlock is not enforced here")
+        pytest.skip("the worker started: its sandbox did not need the folder")
     assert r.returncode == 1, "exit 0 with nothing listening"
     assert r.stderr.startswith("fwproxy: landlock: "), r.stderr
     with open(tmp_path / "fwproxy.log") as f:
