@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -74,6 +75,9 @@ int startup_background(void)
 	if (pid > 0)
 		_exit(0);
 	verdict_fd = fds[1];
+	/* Should the waiting process be gone, writing to it must not kill
+	 * the daemon. */
+	signal(SIGPIPE, SIG_IGN);
 	log_set_error_fd(verdict_fd);
 	if (chdir("/") == -1)
 		return -1;
