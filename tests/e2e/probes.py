@@ -16,6 +16,15 @@ except socket.timeout:
     print('nothing')
 """
 
+# An echo server for datagrams to port 443, to run in the net namespace.
+UDP_ECHO = """import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('%s', 443))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(d, a)
+"""
+
 TCP = """import socket, sys
 s = socket.create_connection(('%s', %d), timeout=5)
 s.sendall(%r)

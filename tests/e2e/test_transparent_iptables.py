@@ -3,6 +3,7 @@ a nat chain of fwproxy's own jumped to first from PREROUTING, the QUIC
 reject in a filter chain jumped to first from FORWARD (whose policy drops),
 both gone with the VM."""
 import os
+import time
 
 import probes
 from conftest import GATEWAY, NET_IP
@@ -32,7 +33,9 @@ def test_redirect_rules_and_decisions(ipt_env):
     ipt_env.ex("fw", "sysctl", "-qw", "net.ipv4.ip_forward=1")
     ipt_env.write_rules(*WORK, "# fwproxy: Transparent 80 443\n"
                         "^work\\.test$\n")
-    assert probes.udp(ipt_env, "vm1") == "nothing"
+    ipt_env.spawn("net", "python3", "-c", probes.UDP_ECHO % NET_IP)
+    time.sleep(0.3)
+    assert probes.udp(ipt_env, "vm1") != "refused"
     r = ctl(ipt_env, "update")
     assert "work: transparent redirect set" in r.stdout, r.stdout
     nat = ipt(ipt_env, "nat")
@@ -63,8 +66,7 @@ def test_redirect_rules_and_decisions(ipt_env):
 
 def test_rules_and_chains_go_with_the_vm(ipt_env):
     ipt_env.vm_down("vm1")
-    r = ctl(ipt_env, "update")
-    assert "work: transparent redirect removed" in r.stdout, r.stdout
+    ctl(ipt_env, "update")
     assert "fwproxy-transparent" not in ipt(ipt_env, "nat")
     assert "fwproxy-transparent" not in ipt(ipt_env, "filter")
     ipt_env.vm_up("vm1")
