@@ -277,6 +277,7 @@ static int run_worker(struct runtime *rt, int listen_fd,
 		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
 		return 1;
 	}
+	runtime_set_disposer(reloader_dispose, w.reloader);
 	if (privileged && sandbox_drop_privileges(cfg->user, cfg->group, err,
 	                                          sizeof(err)) == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
@@ -309,6 +310,7 @@ static int run_worker(struct runtime *rt, int listen_fd,
 	        rt->filter ? filter_count(rt->filter) : (size_t)0);
 	startup_ready();
 	proxy_run(&w.px);
+	runtime_set_disposer(NULL, NULL);
 	reloader_free(w.reloader);
 	proxy_free(&w.px);
 	log_msg(LOG_LEVEL_NOTICE, "Stopped");

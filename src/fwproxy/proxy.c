@@ -98,7 +98,7 @@ struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
 	rt->limits.max_headers = (size_t)cfg->max_headers;
 	rt->limits.max_header_size = (size_t)cfg->max_header_size;
 	if (failed) {
-		runtime_unref(rt);
+		runtime_free(rt);
 		return NULL;
 	}
 	return rt;
@@ -110,11 +110,31 @@ struct runtime *runtime_ref(struct runtime *rt)
 	return rt;
 }
 
+/* Where runtimes go when their last reference drops; NULL: freed there. */
+static runtime_dispose_fn *disposer;
+static void *disposer_ctx;
+
+void runtime_set_disposer(runtime_dispose_fn *fn, void *ctx)
+{
+	disposer = fn;
+	disposer_ctx = ctx;
+}
+
 void runtime_unref(struct runtime *rt)
+{
+	if (rt == NULL || --rt->refs > 0)
+		return;
+	if (disposer != NULL)
+		disposer(disposer_ctx, rt);
+	else
+		runtime_free(rt);
+}
+
+void runtime_free(struct runtime *rt)
 {
 	int i;
 
-	if (rt == NULL || --rt->refs > 0)
+	if (rt == NULL)
 		return;
 	filter_free(rt->filter);
 	free(rt->error_page);

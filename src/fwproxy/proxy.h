@@ -84,7 +84,21 @@ struct proxy {
 struct runtime *runtime_new(struct config *cfg, config_report_fn *report,
                             void *ctx);
 struct runtime *runtime_ref(struct runtime *rt);
+
+/* Drops a reference; the last one hands rt to the disposer, or frees it
+ * when there is none. Event loop thread only. */
 void runtime_unref(struct runtime *rt);
+
+/* Frees rt and all it holds, whatever its references (NULL allowed); any
+ * thread, once nothing else can reach rt. */
+void runtime_free(struct runtime *rt);
+
+/* Sends every runtime whose last reference drops to fn(ctx, rt), which
+ * must see that runtime_free is called; fn NULL (the start) frees them
+ * on the spot. A large rule set takes a while to free: reload.c frees
+ * them in its thread. */
+typedef void runtime_dispose_fn(void *ctx, struct runtime *rt);
+void runtime_set_disposer(runtime_dispose_fn *fn, void *ctx);
 
 /* Starts serving on the listening socket listen_fd with rt. 0 / -1. */
 int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,

@@ -1,4 +1,5 @@
-/* Reload off the event loop: the build thread and its hand-over. */
+/* Reload off the event loop: the thread that builds new runtimes and
+ * frees old ones, and the hand-over to and from the loop. */
 #include "reload.h"
 
 #include <errno.h>
@@ -32,11 +33,19 @@ struct reloader {
 	reload_done_fn *done;
 	void *arg;
 	pthread_t thread;
-	int running;  /* a build was started and not yet taken */
+	int running;  /* a job was started and not yet taken back */
 	int threaded; /* it runs in thread (else it ran inline) */
 	int again;    /* a reload was asked for meanwhile */
 
-	/* Written by the build, read by the loop only after the join. */
+	/* The loop's: runtimes no one holds any more, to free off the loop. */
+	struct runtime **graveyard;
+	size_t n_graveyard, cap_graveyard;
+
+	/* The job's, from its start to its join: what to free, whether to
+	 * build, and what the build gave. */
+	struct runtime **dying;
+	size_t n_dying;
+	int build;
 	struct runtime *result;
 	struct diag *diags, **diags_tail;
 };
@@ -57,15 +66,20 @@ static void collect(void *ctx, const char *file, int line, int is_error,
 	rl->diags_tail = &d->next;
 }
 
-static void *build(void *arg)
+static void *work(void *arg)
 {
 	struct reloader *rl = arg;
-	struct config *cfg = config_load(rl->config_path, collect, rl);
 	uint64_t one = 1;
+	size_t i;
 
-	rl->result = cfg != NULL ? runtime_new(cfg, collect, rl) : NULL;
+	for (i = 0; i < rl->n_dying; i++)
+		runtime_free(rl->dying[i]);
+	if (rl->build) {
+		struct config *cfg = config_load(rl->config_path, collect, rl);
+		rl->result = cfg != NULL ? runtime_new(cfg, collect, rl) : NULL;
+	}
 	/* An eventfd write of 8 bytes cannot be short; it cannot fail but by
-	 * overflow, which one write per build never reaches. */
+	 * overflow, which one write per job never reaches. */
 	if (write(rl->done_ev.fd, &one, sizeof(one)) != sizeof(one))
 		abort();
 	return NULL;
@@ -85,38 +99,79 @@ static void take_diags(struct reloader *rl, int replay)
 	rl->diags_tail = &rl->diags;
 }
 
-/* Waits for the running build and returns its result (NULL if none). */
-static struct runtime *join(struct reloader *rl)
+/* Starts a job: the graveyard goes to the thread to free, and a build
+ * when asked. */
+static void launch(struct reloader *rl, int build)
 {
-	struct runtime *rt;
+	rl->running = 1;
+	rl->build = build;
+	rl->dying = rl->graveyard;
+	rl->n_dying = rl->n_graveyard;
+	rl->graveyard = NULL;
+	rl->n_graveyard = rl->cap_graveyard = 0;
+	rl->threaded = pthread_create(&rl->thread, NULL, work, rl) == 0;
+	/* No thread to be had (out of memory or tasks): the job runs on the
+	 * loop, which then stalls for its length, as reloads once did. */
+	if (!rl->threaded)
+		work(rl);
+}
+
+/* Waits for the running job; returns whether it built. */
+static int join(struct reloader *rl)
+{
 	uint64_t n;
 
 	if (!rl->running)
-		return NULL;
+		return 0;
 	if (rl->threaded)
 		pthread_join(rl->thread, NULL);
-	/* Clear the eventfd's count: the build has written it. */
+	/* Clear the eventfd's count: the job has written it. */
 	while (read(rl->done_ev.fd, &n, sizeof(n)) == -1 && errno == EINTR)
 		;
 	rl->running = 0;
-	rt = rl->result;
-	rl->result = NULL;
-	return rt;
+	free(rl->dying);
+	rl->dying = NULL;
+	rl->n_dying = 0;
+	return rl->build;
 }
 
 static void finished(struct event_source *src, uint32_t events)
 {
 	struct reloader *rl = src->owner;
-	struct runtime *rt;
 
 	(void)events;
-	rt = join(rl);
-	take_diags(rl, 1);
-	rl->done(rl->arg, rt);
+	if (join(rl)) {
+		struct runtime *rt = rl->result;
+		rl->result = NULL;
+		take_diags(rl, 1);
+		/* The old runtime may come back through reloader_dispose and
+		 * start a job of its own: a reload asked for meanwhile then
+		 * follows that one. */
+		rl->done(rl->arg, rt);
+	}
+	if (rl->running)
+		return;
 	if (rl->again) {
 		rl->again = 0;
-		reloader_start(rl);
+		launch(rl, 1);
+	} else if (rl->n_graveyard > 0) {
+		launch(rl, 0);
 	}
+}
+
+void reloader_dispose(void *ctx, struct runtime *rt)
+{
+	struct reloader *rl = ctx;
+
+	if (rl->n_graveyard == rl->cap_graveyard) {
+		rl->cap_graveyard =
+		    rl->cap_graveyard ? rl->cap_graveyard * 2 : 4;
+		rl->graveyard = xrealloc(
+		    rl->graveyard, rl->cap_graveyard * sizeof(*rl->graveyard));
+	}
+	rl->graveyard[rl->n_graveyard++] = rt;
+	if (!rl->running)
+		launch(rl, 0);
 }
 
 struct reloader *reloader_new(struct event_loop *loop, const char *config_path,
@@ -154,19 +209,20 @@ void reloader_start(struct reloader *rl)
 		rl->again = 1;
 		return;
 	}
-	rl->running = 1;
-	rl->threaded = pthread_create(&rl->thread, NULL, build, rl) == 0;
-	/* No thread to be had (out of memory or tasks): the build runs on
-	 * the loop, which then stalls for its length, as reloads once did. */
-	if (!rl->threaded)
-		build(rl);
+	launch(rl, 1);
 }
 
 void reloader_free(struct reloader *rl)
 {
+	size_t i;
+
 	if (rl == NULL)
 		return;
-	runtime_unref(join(rl));
+	join(rl);
+	runtime_free(rl->result);
+	for (i = 0; i < rl->n_graveyard; i++)
+		runtime_free(rl->graveyard[i]);
+	free(rl->graveyard);
 	take_diags(rl, 0);
 	event_remove(rl->loop, &rl->done_ev);
 	close(rl->done_ev.fd);

@@ -1,6 +1,8 @@
 /* Reload off the event loop: a thread reads the configuration and builds
  * the new runtime (rules compiled, pages read) while the loop goes on
- * serving; the loop takes the result when the thread says it is done. */
+ * serving; the loop takes the result when the thread says it is done. The
+ * same thread frees runtimes no one holds any more, which for a large
+ * rule set takes as long as a part of the build. */
 #ifndef FWPROXY_RELOAD_H
 #define FWPROXY_RELOAD_H
 
@@ -31,7 +33,12 @@ struct reloader *reloader_new(struct event_loop *loop, const char *config_path,
  * is then. */
 void reloader_start(struct reloader *rl);
 
-/* Waits for a running build, drops its result and frees (NULL allowed). */
+/* A runtime_dispose_fn (ctx the reloader): rt is freed by the thread. */
+void reloader_dispose(void *ctx, struct runtime *rt);
+
+/* Waits for a running job, frees what it built and every runtime handed
+ * to reloader_dispose, then itself (NULL allowed). Call it after
+ * runtime_set_disposer(NULL, NULL). */
 void reloader_free(struct reloader *rl);
 
 #endif
