@@ -557,3 +557,44 @@ class Socks5(_Base):
             up.sendall(rd.buf)
         relay(sock, up)
         up.close()
+
+
+# OpenSSH --------------------------------------------------------------------
+
+SSHD = "/usr/sbin/sshd"
+
+
+def sshd_setup(directory, address, port):
+    """Writes an sshd config for address:port that admits root with a key
+    made here; returns (config path, client key path). The caller runs
+    `SSHD -D -e -f CONFIG` where it wants (loopback, a namespace)."""
+    d = str(directory)
+    os.makedirs(d, exist_ok=True)
+    os.makedirs("/run/sshd", exist_ok=True)  # privilege separation
+    host_key = os.path.join(d, "host_key")
+    client_key = os.path.join(d, "client_key")
+    for k in (host_key, client_key):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", k],
+                       check=True)
+    auth = os.path.join(d, "authorized_keys")
+    with open(client_key + ".pub") as src, open(auth, "w") as dst:
+        dst.write(src.read())
+    conf = os.path.join(d, "sshd_config")
+    with open(conf, "w") as f:
+        f.write("ListenAddress %s:%d\nHostKey %s\nAuthorizedKeysFile %s\n"
+                "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+                "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+                "PidFile none\n" % (address, port, host_key, auth))
+    return conf, client_key
+
+
+def ssh_command(client_key, port, proxy):
+    """ssh as a VM would run it: no config file, the key, and ncat as the
+    SOCKS5 ProxyCommand through proxy ("HOST:PORT"), the name resolved by
+    the proxy."""
+    return ["ssh", "-F", "/dev/null", "-i", client_key,
+            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "ConnectTimeout=10",
+            "-o", "ProxyCommand=ncat --proxy %s --proxy-type socks5 "
+            "--proxy-dns remote %%h %%p" % proxy, "-p", str(port)]

@@ -9,12 +9,11 @@ import subprocess
 import pytest
 
 import fwtest
+import peers
 from peers import ORIGIN_ADDR, stop_process
 
-SSHD = "/usr/sbin/sshd"
-
 pytestmark = pytest.mark.skipif(
-    not (os.access(SSHD, os.X_OK) and shutil.which("ncat")
+    not (os.access(peers.SSHD, os.X_OK) and shutil.which("ncat")
          and shutil.which("git")),
     reason="needs openssh-server, ncat and git (tools/install-deps)")
 
@@ -24,41 +23,19 @@ class Sshd:
     admitting root with a key made for the test; stopped by PID."""
 
     def __init__(self, directory):
-        d = str(directory)
-        os.makedirs(d, exist_ok=True)
-        os.makedirs("/run/sshd", exist_ok=True)  # privilege separation
         self.port = fwtest.free_port(ORIGIN_ADDR)
-        self.host_key = os.path.join(d, "host_key")
-        self.client_key = os.path.join(d, "client_key")
-        for k in (self.host_key, self.client_key):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "",
-                            "-f", k], check=True)
-        auth = os.path.join(d, "authorized_keys")
-        shutil.copy(self.client_key + ".pub", auth)
-        conf = os.path.join(d, "sshd_config")
-        with open(conf, "w") as f:
-            f.write("ListenAddress %s:%d\nHostKey %s\nAuthorizedKeysFile %s\n"
-                    "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-                    "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-                    "PidFile none\nSubsystem sftp internal-sftp\n"
-                    % (ORIGIN_ADDR, self.port, self.host_key, auth))
-        self.log = os.path.join(d, "sshd.log")
-        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", conf],
+        conf, self.client_key = peers.sshd_setup(directory, ORIGIN_ADDR,
+                                                 self.port)
+        self.log = os.path.join(str(directory), "sshd.log")
+        self.proc = subprocess.Popen([peers.SSHD, "-D", "-e", "-f", conf],
                                      stdout=open(self.log, "wb"),
                                      stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         fwtest.wait_port(ORIGIN_ADDR, self.port, 10, self.proc)
 
     def ssh_command(self, proxy_port):
-        """The ssh command line (a list) a VM would use: no config file,
-        the test key, ncat as the SOCKS5 ProxyCommand with remote DNS."""
-        return ["ssh", "-F", "/dev/null", "-i", self.client_key,
-                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                "-o", "ConnectTimeout=10",
-                "-o", "ProxyCommand=ncat --proxy 127.0.0.1:%d --proxy-type "
-                "socks5 --proxy-dns remote %%h %%p" % proxy_port,
-                "-p", str(self.port)]
+        return peers.ssh_command(self.client_key, self.port,
+                                 "127.0.0.1:%d" % proxy_port)
 
     def stop(self):
         stop_process(self.proc)
