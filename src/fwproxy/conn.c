@@ -986,7 +986,8 @@ void conn_check_deadline(struct conn *c, int64_t now)
 		return;
 	switch (c->phase) {
 	case PHASE_HEAD:
-		if (c->cin.len > 0) {
+		/* A SOCKS handshake may stall between its messages. */
+		if (c->cin.len > 0 || c->socks_version != 0) {
 			log_msg(LOG_LEVEL_NOTICE,
 			        "Request head from %s not complete in time",
 			        c->client_ip);

@@ -89,6 +89,20 @@ def test_handshake_timeout_answers(fwproxy, world):
     assert p.wait_log(r"not complete in time")
 
 
+@pytest.mark.parametrize("sent,want", [
+    (NO_AUTH, b"\x05\x00" + V5_FAIL(1)),          # no request after the method
+    (b"\x05\x01\x02", b"\x05\x02\x01\x01"),     # no login after the method
+])
+def test_handshake_stalled_between_messages_answers(fwproxy, world, sent,
+                                                    want):
+    p = fwproxy('HeaderTimeout 1\nBasicAuth alice "s3cret"'
+                if sent[2] == 2 else "HeaderTimeout 1")
+    t0 = time.monotonic()
+    assert exchange(p, sent, shut=False) == want
+    assert time.monotonic() - t0 < 5
+    assert world.origin.connections == 0
+
+
 def test_early_data_relayed_exactly(fwproxy, world):
     # Greeting, request and the first bytes for the server in one write.
     p = fwproxy()
