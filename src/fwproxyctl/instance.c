@@ -83,7 +83,8 @@ void ctl_instance_state(const struct ctl *c, const struct ctl_vm_rules *vm,
 	memset(st, 0, sizeof(*st));
 	st->iface = ctl_routes_iface(c->routes, vm->ip);
 	if (st->iface != NULL)
-		st->has_gw = ctl_iface_addr(st->iface, &st->gw) == 0;
+		st->has_gw =
+		    ctl_gateway_addr(c->routes, st->iface, &st->gw) == 0;
 	st->pid = ctl_instance_pid(c, vm->name);
 }
 
@@ -283,6 +284,16 @@ done:
 	return rc;
 }
 
+/* What the running proxy's socket is bound to, as the "bound" file in its
+ * run directory holds it: "IFACE GATEWAY". */
+static void bound_text(const struct ctl_vm_state *st, char *out, size_t len)
+{
+	char gw[INET_ADDRSTRLEN] = "0.0.0.0";
+
+	inet_ntop(AF_INET, &st->gw, gw, sizeof(gw));
+	snprintf(out, len, "%s %s\n", st->iface ? st->iface : "", gw);
+}
+
 static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
                  const struct ctl_vm_state *st, const char *config_text,
                  const char *rules_text)
@@ -291,8 +302,10 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 	char *config = ctl_instance_path(c, vm->name, "config");
 	char *pidfile = ctl_instance_path(c, vm->name, "pid");
 	char *log = ctl_instance_path(c, vm->name, "log");
+	char *bound = ctl_instance_path(c, vm->name, "bound");
+	char scope[CTL_NAME_MAX + 16], where[IF_NAMESIZE + INET_ADDRSTRLEN + 4];
 	pid_t pid = 0, stale = ctl_proc_read_pid(pidfile);
-	int fd = -1, rc = -1;
+	int fd = -1, rc = -1, orphans;
 
 	if (c->dry_run) {
 		printf("%s: would start %s -d -c %s on %s:%u via %s\n",
@@ -322,6 +335,10 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 	own_log(config_text, log);
 	if (install_files(c, vm, config_text, rules_text) != 0)
 		goto done;
+	orphans = ctl_proc_kill_all_of(config);
+	if (orphans > 0)
+		printf("%s: killed %d proxy process(es) without a pid file\n",
+		       vm->name, orphans);
 	fd = ctl_proc_listen(st->iface, st->gw, c->port);
 	if (fd < 0) {
 		fprintf(stderr, "fwproxyctl: %s: listen on %s:%u (%s): %s\n",
@@ -329,12 +346,25 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 		        st->iface, strerror(errno));
 		goto done;
 	}
-	pid = ctl_proc_spawn(c->fwproxy_bin, config, fd, log);
+	snprintf(scope, sizeof(scope), "fwproxy-%s", vm->name);
+	pid = ctl_proc_spawn(c->fwproxy_bin, config, fd, log, scope);
 	close(fd);
 	if (pid < 0) {
 		fprintf(stderr, "fwproxyctl: fork: %s\n", strerror(errno));
 		goto done;
 	}
+	/* The socket listens already: with the pid file and the rule in
+	 * place the VM's first connection waits in its backlog instead of
+	 * for the start-up check below. */
+	bound_text(st, where, sizeof(where));
+	if (ctl_proc_write_pid(pidfile, pid) != 0 ||
+	    write_file(bound, where, 0644) != 0) {
+		fprintf(stderr, "fwproxyctl: %s: %s\n", pidfile,
+		        strerror(errno));
+		goto done;
+	}
+	if (firewall(c, vm, st, 1) != 0)
+		goto done;
 	if (!ctl_proc_alive_after(pid, START_CHECK_MS)) {
 		fprintf(stderr,
 		        "fwproxyctl: %s: fwproxy exited at once, see %s\n",
@@ -342,21 +372,17 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 		pid = 0;
 		goto done;
 	}
-	if (ctl_proc_write_pid(pidfile, pid) != 0) {
-		fprintf(stderr, "fwproxyctl: %s: %s\n", pidfile,
-		        strerror(errno));
-		goto done;
-	}
 	c->changes++;
 	printf("%s: started (pid %ld) on %s:%u via %s\n", vm->name, (long)pid,
 	       inet_ntoa(st->gw), (unsigned)c->port, st->iface);
-	rc = firewall(c, vm, st, 1);
+	rc = 0;
 done:
 	if (rc != 0 && !c->dry_run) {
 		int changed = 0;
 		if (pid > 0)
 			ctl_proc_stop(pid, config, STOP_TIMEOUT_MS);
 		unlink(pidfile);
+		unlink(bound);
 		ctl_firewall_set(&c->fw, vm->name, NULL, &changed);
 		ctl_transparent_remove(c, vm->name);
 	}
@@ -364,6 +390,7 @@ done:
 	free(config);
 	free(pidfile);
 	free(log);
+	free(bound);
 	return rc;
 }
 
@@ -371,6 +398,7 @@ static int stop_process(struct ctl *c, const char *name)
 {
 	char *pidfile = ctl_instance_path(c, name, "pid");
 	char *config = ctl_instance_path(c, name, "config");
+	char *bound = ctl_instance_path(c, name, "bound");
 	pid_t pid = ctl_proc_read_pid(pidfile);
 	int rc = 0;
 
@@ -388,11 +416,13 @@ static int stop_process(struct ctl *c, const char *name)
 	}
 	if (!c->dry_run && rc == 0) {
 		unlink(pidfile);
+		unlink(bound);
 		unlink(config);
 	}
 done:
 	free(pidfile);
 	free(config);
+	free(bound);
 	return rc;
 }
 
@@ -472,6 +502,7 @@ int ctl_instance_start(struct ctl *c, const struct ctl_vm_rules *vm, int force)
 {
 	struct ctl_vm_state st;
 	char *text = NULL, *rules = NULL;
+	char where[IF_NAMESIZE + INET_ADDRSTRLEN + 4];
 	int rc = -1;
 
 	ctl_instance_state(c, vm, &st);
@@ -482,7 +513,9 @@ int ctl_instance_start(struct ctl *c, const struct ctl_vm_rules *vm, int force)
 		return -1;
 	}
 	if (!st.has_gw) {
-		fprintf(stderr, "fwproxyctl: %s: no IPv4 address on %s\n",
+		fprintf(stderr,
+		        "fwproxyctl: %s: no gateway address: neither %s nor "
+		        "the uplink has an IPv4 address\n",
 		        vm->name, st.iface);
 		return -1;
 	}
@@ -492,6 +525,14 @@ int ctl_instance_start(struct ctl *c, const struct ctl_vm_rules *vm, int force)
 	rules = vm_rules(c, vm);
 	if (rules == NULL)
 		goto done;
+	bound_text(&st, where, sizeof(where));
+	if (st.pid != 0 && !force && !same_file(c, vm->name, "bound", where)) {
+		/* A restarted VM: same address, new vif (new domain id). The
+		 * socket is bound to the old device, so only a new one
+		 * serves it. */
+		printf("%s: interface changed, moving to %s", vm->name, where);
+		force = 1;
+	}
 	if (st.pid != 0 && !force && same_file(c, vm->name, "config", text)) {
 		if (same_file(c, vm->name, "rules", rules)) {
 			printf("%s: running (pid %ld), unchanged\n", vm->name,

@@ -14,7 +14,9 @@
 #include "denied.h"
 #include "exec.h"
 #include "firewall.h"
+#include "hook.h"
 #include "instance.h"
+#include "lock.h"
 #include "qubes.h"
 #include "qubes_watch.h"
 #include "rulesdir.h"
@@ -285,6 +287,11 @@ static int cmd_kill_all_and_restart(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+static int cmd_hook(struct ctl *c, int argc, char **argv)
+{
+	return ctl_hook_run(c, argc, argv);
+}
+
 static int cmd_install_qubes(struct ctl *c, int argc, char **argv)
 {
 	(void)argc;
@@ -546,6 +553,8 @@ static const struct command commands[] = {
      "follow Qube Settings: reload VMs whose Qubes firewall rules change"},
     {"install-qubes", cmd_install_qubes, 0, SETUP_NONE,
      "set up the Qubes network hook and start-up call"},
+    {"hook", cmd_hook, 1, SETUP_ALL,
+     "online|offline vifN.M TYPE IP: what Qubes' network hook calls"},
     {"check", cmd_check, 1, SETUP_SELF,
      "[NAME|FILE] [--fix] [--type T]: lint rules (none: all + template)"},
     {"test", cmd_test, 1, SETUP_RULES,
@@ -553,6 +562,19 @@ static const struct command commands[] = {
     {"denied", cmd_denied, 1, SETUP_RULES,
      "NAME [--since 1h] [--add HOST...]: refused hosts, lines to add"},
 };
+
+/* Every command but these changes proxies, pid files or rules, and runs
+ * under the run directory's lock. */
+static int read_only(const struct command *cmd)
+{
+	static const char *const names[] = {"show", "check", "test", "denied"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(names); i++)
+		if (strcmp(cmd->name, names[i]) == 0)
+			return 1;
+	return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -725,6 +747,8 @@ int main(int argc, char **argv)
 		add_global("--port", port);
 	}
 	rc = EXIT_USAGE;
+	if (!c.dry_run && !read_only(cmd) && ctl_lock_take(abs_run) < 0)
+		goto done;
 	if (cmd->setup == SETUP_RULES) {
 		if (setup_rules(&c, 0) != 0)
 			goto done;

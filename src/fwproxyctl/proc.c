@@ -169,20 +169,47 @@ int ctl_proc_listen(const char *iface, struct in_addr addr, uint16_t port)
 	return fd;
 }
 
-pid_t ctl_proc_spawn(const char *bin, const char *config, int listen_fd,
-                     const char *log_path)
+int ctl_proc_systemd(void)
 {
+	struct stat st;
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void ctl_proc_argv(const char *bin, const char *config, const char *scope,
+                   pid_t pid, char *unit, size_t unit_len, char **argv)
+{
+	size_t n = 0;
+
+	if (scope != NULL) {
+		snprintf(unit, unit_len, "--unit=%s-%ld", scope, (long)pid);
+		argv[n++] = "systemd-run";
+		argv[n++] = "--scope";
+		argv[n++] = "--quiet";
+		argv[n++] = "--collect";
+		argv[n++] = unit;
+		argv[n++] = "--";
+	}
+	argv[n++] = (char *)bin;
+	argv[n++] = "-d";
+	argv[n++] = "-c";
+	argv[n++] = (char *)config;
+	argv[n] = NULL;
+}
+
+pid_t ctl_proc_spawn(const char *bin, const char *config, int listen_fd,
+                     const char *log_path, const char *scope)
+{
+	int systemd = scope != NULL && ctl_proc_systemd();
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
 	{
-		char pidtext[PID_TEXT_MAX];
+		char pidtext[PID_TEXT_MAX], unit[256];
+		char *argv[CTL_PROC_ARGV_MAX];
 		int null = open("/dev/null", O_RDWR);
 		int log = open(
 		    log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0640);
-		char *const argv[] = {(char *)bin, "-d", "-c", (char *)config,
-		                      NULL};
 		sigset_t none;
 
 		setsid();
@@ -201,7 +228,12 @@ pid_t ctl_proc_spawn(const char *bin, const char *config, int listen_fd,
 		setenv("LISTEN_FDS", "1", 1);
 		setenv("LISTEN_PID", pidtext, 1);
 		unsetenv("LISTEN_FDNAMES");
-		execv(bin, argv);
+		ctl_proc_argv(bin, config, systemd ? scope : NULL, getpid(),
+		              unit, sizeof(unit), argv);
+		if (systemd)
+			execvp(argv[0], argv);
+		else
+			execv(bin, argv);
 		_exit(127);
 	}
 }
@@ -261,6 +293,29 @@ static size_t group_members(pid_t pgid, const char *config_path, pid_t *out,
 	}
 	closedir(d);
 	return n;
+}
+
+int ctl_proc_kill_all_of(const char *config_path)
+{
+	pid_t found[64];
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t i, n = 0;
+
+	if (d == NULL)
+		return 0;
+	while (n < ARRAY_LEN(found) && (de = readdir(d)) != NULL) {
+		long long v;
+		if (parse_number(de->d_name, 1, 4194304, &v) == NULL &&
+		    ctl_proc_is_ours((pid_t)v, config_path))
+			found[n++] = (pid_t)v;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		kill(found[i], SIGKILL);
+	for (i = 0; i < n; i++)
+		ctl_proc_alive_after(found[i], 500);
+	return (int)n;
 }
 
 void ctl_proc_kill_leftovers(pid_t pgid, const char *config_path)

@@ -29,9 +29,24 @@ int ctl_proc_listen(const char *iface, struct in_addr addr, uint16_t port);
 
 /* Starts "bin -d -c config" in a new session with listen_fd as fd 3
  * (LISTEN_FDS=1, LISTEN_PID), stdin and stdout on /dev/null and stderr
- * appended to log_path. Returns the pid or -1. */
+ * appended to log_path. With scope non-NULL and systemd running
+ * (ctl_proc_systemd()), the process first becomes the transient unit
+ * "SCOPE-PID.scope" through systemd-run --scope, which then execs the
+ * proxy in place (same pid, same descriptors): a proxy started from a
+ * Qubes hook then leaves the cgroup of the service that ran the hook and
+ * survives its restart. Returns the pid or -1. */
 pid_t ctl_proc_spawn(const char *bin, const char *config, int listen_fd,
-                     const char *log_path);
+                     const char *log_path, const char *scope);
+
+/* 1 when systemd is the init system (/run/systemd/system exists). */
+int ctl_proc_systemd(void);
+
+/* The argument vector that runs "bin -d -c config" (scope NULL) or the
+ * same through "systemd-run --scope --unit=SCOPE-PID" into argv (at least
+ * CTL_PROC_ARGV_MAX entries); unit is the buffer for the unit option. */
+#define CTL_PROC_ARGV_MAX 12
+void ctl_proc_argv(const char *bin, const char *config, const char *scope,
+                   pid_t pid, char *unit, size_t unit_len, char **argv);
 
 /* Waits up to ms milliseconds; returns 1 when pid is still alive. */
 int ctl_proc_alive_after(pid_t pid, int ms);
@@ -40,6 +55,12 @@ int ctl_proc_alive_after(pid_t pid, int ms);
  * config_path: SIGTERM, then SIGKILL after timeout_ms. Returns 0 when all
  * are gone, -1 otherwise. */
 int ctl_proc_stop(pid_t pid, const char *config_path, int timeout_ms);
+
+/* Kills (SIGKILL) every process that passes ctl_proc_is_ours() for
+ * config_path, whatever its group: a proxy that lost its pid file (an
+ * older version's race, a crash between start and pid file) would hold
+ * the VM's address and port. Returns how many there were. */
+int ctl_proc_kill_all_of(const char *config_path);
 
 /* Kills (SIGKILL) processes left of a proxy group whose leader pid died,
  * e.g. the unprivileged worker after kill -9 of its parent. Only processes

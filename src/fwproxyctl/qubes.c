@@ -19,11 +19,13 @@ char *ctl_qubes_hook_text(const char *ctl_path, const char *ctl_args)
 {
 	static const char fmt[] =
 	    "#!/bin/sh\n"
-	    "# Installed by fwproxyctl install-qubes. Called as\n"
-	    "# HOOK online|offline vifN.M TYPE IP when a VM comes or goes.\n"
+	    "# Installed by fwproxyctl install-qubes. vif-route-qubes calls\n"
+	    "# HOOK online|offline vifN.M TYPE IP for each address of a VM\n"
+	    "# that comes or goes; fwproxyctl logs the outcome to syslog and\n"
+	    "# to hook.log in its run directory.\n"
 	    "case \"$1\" in\n"
 	    "online|offline)\n"
-	    "\texec '%s' %s update >/dev/null\n"
+	    "\texec '%s' %s hook \"$@\" >/dev/null 2>&1\n"
 	    "\t;;\n"
 	    "esac\n";
 	size_t n = sizeof(fmt) + strlen(ctl_path) + strlen(ctl_args);

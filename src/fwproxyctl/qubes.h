@@ -1,6 +1,6 @@
 /* Persistence in a Qubes firewall VM: a network hook that runs
- * "fwproxyctl update" when a VM goes online or offline, and the same call
- * in qubes-firewall-user-script for start-up. */
+ * "fwproxyctl hook" when a VM goes online or offline, and "fwproxyctl
+ * update" in qubes-firewall-user-script for start-up. */
 #ifndef FWPROXY_CTL_QUBES_H
 #define FWPROXY_CTL_QUBES_H
 

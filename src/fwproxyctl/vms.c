@@ -71,6 +71,7 @@ struct ctl_routes *ctl_routes_parse(const char *text)
 		const char *f[8];
 		size_t len[8];
 		uint32_t dst, gw, mask;
+		long long metric;
 		size_t n = fields(p, end, f, len, 8);
 
 		p = eol ? eol + 1 : end;
@@ -78,8 +79,13 @@ struct ctl_routes *ctl_routes_parse(const char *text)
 			continue;
 		if (n < 8 || len[0] >= IF_NAMESIZE ||
 		    hex32(f[1], len[1], &dst) || hex32(f[2], len[2], &gw) ||
-		    hex32(f[7], len[7], &mask))
+		    hex32(f[7], len[7], &mask) ||
+		    parse_number_n(f[6], len[6], 0, 0xffffffffLL, &metric))
 			goto fail;
+		if (dst == 0 && mask == 0 && r->uplink[0] == '\0') {
+			memcpy(r->uplink, f[0], len[0]);
+			r->uplink[len[0]] = '\0';
+		}
 		if (mask != 0xffffffffu || gw != 0)
 			continue;
 		if (r->count == cap) {
@@ -89,6 +95,7 @@ struct ctl_routes *ctl_routes_parse(const char *text)
 		r->v[r->count].ip.s_addr = dst;
 		memcpy(r->v[r->count].iface, f[0], len[0]);
 		r->v[r->count].iface[len[0]] = '\0';
+		r->v[r->count].metric = (unsigned long)metric;
 		r->count++;
 	}
 	return r;
@@ -128,11 +135,14 @@ struct ctl_routes *ctl_routes_load(void)
 
 const char *ctl_routes_iface(const struct ctl_routes *r, struct in_addr ip)
 {
+	const struct ctl_route *best = NULL;
 	size_t i;
+
 	for (i = 0; i < r->count; i++)
-		if (r->v[i].ip.s_addr == ip.s_addr)
-			return r->v[i].iface;
-	return NULL;
+		if (r->v[i].ip.s_addr == ip.s_addr &&
+		    (best == NULL || r->v[i].metric < best->metric))
+			best = &r->v[i];
+	return best != NULL ? best->iface : NULL;
 }
 
 void ctl_routes_free(struct ctl_routes *r)
@@ -162,4 +172,14 @@ int ctl_iface_addr(const char *iface, struct in_addr *out)
 	}
 	freeifaddrs(list);
 	return rc;
+}
+
+int ctl_gateway_addr(const struct ctl_routes *r, const char *iface,
+                     struct in_addr *out)
+{
+	if (ctl_iface_addr(iface, out) == 0)
+		return 0;
+	if (r->uplink[0] == '\0' || strcmp(r->uplink, iface) == 0)
+		return -1;
+	return ctl_iface_addr(r->uplink, out);
 }

@@ -1,5 +1,7 @@
 /* Running client VMs, as the routing table shows them: a host route (/32,
- * no gateway) to the VM's address through its vif. */
+ * no gateway) to the VM's address through its vif. Qubes gives each vif's
+ * route the metric 32752 - domid, so while a restarted VM's old vif still
+ * exists the newer vif's route wins. */
 #ifndef FWPROXY_CTL_VMS_H
 #define FWPROXY_CTL_VMS_H
 
@@ -10,29 +12,40 @@
 struct ctl_route {
 	struct in_addr ip;
 	char iface[IF_NAMESIZE];
+	unsigned long metric;
 };
 
 struct ctl_routes {
 	struct ctl_route *v;
 	size_t count;
+	char uplink[IF_NAMESIZE]; /* the default route's interface, or "" */
 };
 
 /* Parses the text of /proc/net/route, keeping host routes without a
- * gateway. Returns the routes (ctl_routes_free) or NULL for a malformed
- * table. */
+ * gateway and the default route's interface. Returns the routes
+ * (ctl_routes_free) or NULL for a malformed table. */
 struct ctl_routes *ctl_routes_parse(const char *text);
 
 /* Reads /proc/net/route of the current network namespace. NULL on error
  * (errno set). */
 struct ctl_routes *ctl_routes_load(void);
 
-/* The interface routing ip, or NULL. */
+/* The interface routing ip (of several routes, the one with the lowest
+ * metric), or NULL. */
 const char *ctl_routes_iface(const struct ctl_routes *r, struct in_addr ip);
 
 void ctl_routes_free(struct ctl_routes *r);
 
-/* The first IPv4 address on iface (the gateway address a VM uses) into
- * *out. Returns 0, or -1 when the interface has none. */
+/* The first IPv4 address on iface into *out. Returns 0, or -1 when the
+ * interface has none. */
 int ctl_iface_addr(const char *iface, struct in_addr *out);
+
+/* The gateway address a VM behind iface uses, into *out: the first IPv4
+ * address on iface, or, before Qubes has put it there (its hooks run
+ * first), the firewall VM's own address, the first IPv4 address of the
+ * uplink (the default route's interface), which Qubes copies onto every
+ * vif. Returns 0, or -1 when neither has one. */
+int ctl_gateway_addr(const struct ctl_routes *r, const char *iface,
+                     struct in_addr *out);
 
 #endif

@@ -1,14 +1,24 @@
-"""Network namespaces standing in for a Qubes firewall VM and its clients.
+"""Network namespaces standing in for a Qubes firewall VM and its clients,
+made as Qubes makes them (qubes-core-agent-linux: network/setup-ip,
+vif-route-qubes, qubes-antispoof.nft, qubes-ipv4.nft, qubes-ipv6.nft,
+iptables, qubesagent/firewall.py).
 
-fw-PID   the firewall VM: vif12.0 and vif14.0 (gateway 10.137.0.1/32 on
-         each, a /32 route to each VM), uplink eth0 10.200.0.2/24, and a
-         Qubes-4.2-style nft base ruleset (input policy drop, jump
-         custom-input) so that a missing rule really blocks; or, for the
-         iptables tests, Qubes 4.1's iptables INPUT chain, which ends in a
-         reject for the VMs' interfaces.
+fw-PID   the firewall VM: uplink eth0 with its own address GATEWAY/32 (a
+         host route to the net VM, default route through it), in interface
+         group 1; one vif per client VM in group 2, which gets a /32 route
+         to the VM and, last, GATEWAY/32 again. Qubes 4.2's nft base ruleset
+         (antispoof sets, input policy drop with jump custom-input, the
+         qubes-firewall tables) or Qubes 4.1's iptables rules.
 vm1-PID  client 10.137.0.13 behind vif12.0
 vm2-PID  client 10.137.2.13 behind vif14.0 (same last octet)
-net-PID  10.200.0.1: nginx (HTTP 80, HTTPS 443) and dnsmasq for *.test
+net-PID  NET_IP: nginx (HTTP 80, HTTPS 443) and dnsmasq for *.test
+
+A VM comes online in vif-route-qubes' order: vif up in group 2, antispoof
+entry, route (metric 32752 - domid), then every executable in
+RW/network-hooks.d as "HOOK online vifN.M vif IP" with vif and XENBUS_PATH
+in the environment and its output discarded, and only then the gateway
+address on the vif. Offline runs the same steps backwards (hooks after the
+route is gone), then the vif disappears.
 """
 import os
 import shutil
@@ -18,36 +28,172 @@ import time
 
 import pytest
 
-GATEWAY = "10.137.0.1"
-NET_IP = "10.200.0.1"
+GATEWAY = "10.138.24.91"
+NET_IP = "10.138.7.1"
 VMS = {"vm1": ("vif12.0", "10.137.0.13"), "vm2": ("vif14.0", "10.137.2.13")}
+MAX_DOMID = 32752
 
+# network/qubes-antispoof.nft, qubes-ipv4.nft and qubes-ipv6.nft as Qubes
+# 4.2 loads them, and the tables qubes-firewall (qubesagent/firewall.py,
+# NftablesWorker.init) makes when it starts.
 BASE_RULESET = """
 table ip qubes {
-    chain custom-input {
-    }
-    chain input {
-        type filter hook input priority filter; policy drop;
-        jump custom-input
-        ct state established,related accept
-        iifname "lo" accept
-        meta l4proto icmp accept
-    }
+   set downstream {
+      type ipv4_addr
+   }
+   set allowed {
+      type ifname . ipv4_addr
+   }
+   chain prerouting {
+      type filter hook prerouting priority raw; policy accept;
+      iifgroup 2 goto antispoof
+      ip saddr @downstream counter drop
+   }
+   chain antispoof {
+      iifname . ip saddr @allowed accept
+      counter drop
+   }
+   chain postrouting {
+      type nat hook postrouting priority srcnat; policy accept;
+      oifgroup 2 accept
+      oif lo accept
+      masquerade
+   }
+   chain input {
+      type filter hook input priority filter; policy drop;
+      jump custom-input
+      ct state invalid counter drop
+      iifgroup 2 meta l4proto udp udp dport 68 counter drop
+      ct state related,established accept
+      iifgroup 2 meta l4proto icmp accept
+      iif lo accept
+      iifgroup 2 counter reject with icmp type host-prohibited
+      counter
+   }
+   chain forward {
+      type filter hook forward priority filter; policy accept;
+      jump custom-forward
+      ct state invalid counter drop
+      ct state related,established accept
+      iifgroup != 2 counter drop
+      oifgroup 2 counter drop
+   }
+   chain custom-input {}
+   chain custom-forward {}
+}
+table ip6 qubes {
+   set downstream {
+      type ipv6_addr
+   }
+   set allowed {
+      type ifname . ipv6_addr
+   }
+   chain antispoof {
+      iifname . ip6 saddr @allowed accept
+      counter drop
+   }
+   chain prerouting {
+      type filter hook prerouting priority raw; policy accept;
+      iifgroup 2 goto antispoof
+      ip6 saddr @downstream counter drop
+   }
+   chain postrouting {
+      type nat hook postrouting priority srcnat; policy accept;
+      oifgroup 2 accept
+      oif lo accept
+      masquerade
+   }
+   chain _icmpv6 {
+      meta l4proto != ipv6-icmp counter reject with icmpv6 type admin-prohibited
+      icmpv6 type { nd-router-advert, nd-redirect } counter drop
+      accept
+   }
+   chain input {
+      type filter hook input priority filter; policy drop;
+      jump custom-input
+      ct state invalid counter drop
+      ct state related,established accept
+      iifgroup 2 goto _icmpv6
+      iif lo accept
+      meta l4proto udp ip6 saddr fe80::/64 ip6 daddr fe80::/64 udp dport 546 accept
+      meta l4proto ipv6-icmp accept
+      counter
+   }
+   chain forward {
+      type filter hook forward priority filter; policy accept;
+      ct state invalid counter drop
+      ct state related,established accept
+      iifgroup != 2 counter drop
+      oifgroup 2 counter drop
+   }
+   chain custom-input {}
+   chain custom-forward {}
+}
+table ip qubes-firewall {
+  chain forward {
+    type filter hook forward priority 0;
+    policy drop;
+    ct state established,related accept
+    meta iifname != "vif*" accept
+  }
+  chain prerouting {
+    type filter hook prerouting priority -300;
+    policy accept;
+  }
+  chain postrouting {
+    type filter hook postrouting priority -300;
+    policy accept;
+  }
+}
+table ip6 qubes-firewall {
+  chain forward {
+    type filter hook forward priority 0;
+    policy drop;
+    ct state established,related accept
+    meta iifname != "vif*" accept
+  }
+  chain prerouting {
+    type filter hook prerouting priority -300;
+    policy accept;
+  }
+  chain postrouting {
+    type filter hook postrouting priority -300;
+    policy accept;
+  }
 }
 """
 
-# Qubes 4.1's INPUT chain (iptables-save form): a rule appended after it
-# would never match, so fwproxyctl must insert its own in front.
-BASE_IPTABLES = """*filter
+# Qubes 4.1's network/iptables (iptables-restore form). Its INPUT chain
+# ends in a reject for the VMs' interfaces, so a rule appended after it
+# would never match: fwproxyctl must insert its own in front.
+BASE_IPTABLES = """*nat
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:PR-QBS - [0:0]
+:PR-QBS-SERVICES - [0:0]
+-A PREROUTING -j PR-QBS
+-A PREROUTING -j PR-QBS-SERVICES
+-A POSTROUTING -o vif+ -j ACCEPT
+-A POSTROUTING -o lo -j ACCEPT
+-A POSTROUTING -j MASQUERADE
+COMMIT
+*filter
 :INPUT DROP [0:0]
 :FORWARD DROP [0:0]
 :OUTPUT ACCEPT [0:0]
+:QBS-FORWARD - [0:0]
 -A INPUT -i vif+ -p udp -m udp --dport 68 -j DROP
 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A INPUT -i vif+ -p icmp -j ACCEPT
 -A INPUT -i lo -j ACCEPT
 -A INPUT -i vif+ -j REJECT --reject-with icmp-host-prohibited
 -A INPUT -j DROP
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -j QBS-FORWARD
+-A FORWARD -i vif+ -o vif+ -j DROP
+-A FORWARD -i vif+ -j ACCEPT
+-A FORWARD -j DROP
 COMMIT
 """
 
@@ -84,6 +230,9 @@ class Env:
                                                       "net")}
         self.base = base
         self.procs = []
+        self.vif = {}
+        self.vm_ifaces = {}
+        self.rw_config = os.path.join(base, "rw")
         bindir = os.environ.get("FWPROXY_BIN")
         if not bindir:
             pytest.skip("FWPROXY_BIN not set")
@@ -106,19 +255,25 @@ class Env:
             run("ip", "netns", "add", ns)
         for ns in self.ns:
             self.ip(ns, "link", "set", "lo", "up")
+        # setup-ip: the firewall VM's own address as /32 on its uplink, a
+        # host route to the net VM and the default route through it.
         self.ip("fw", "link", "add", "eth0", "type", "veth", "peer", "name",
                 "eth0", "netns", self.ns["net"])
-        self.ip("fw", "addr", "add", "10.200.0.2/24", "dev", "eth0")
+        self.ip("fw", "link", "set", "eth0", "group", "1")
+        self.ip("fw", "addr", "add", GATEWAY + "/32", "dev", "eth0")
         self.ip("fw", "link", "set", "eth0", "up")
+        self.ip("fw", "route", "add", NET_IP, "dev", "eth0")
         self.ip("fw", "route", "add", "default", "via", NET_IP)
-        self.ip("net", "addr", "add", NET_IP + "/24", "dev", "eth0")
+        self.ip("net", "addr", "add", NET_IP + "/32", "dev", "eth0")
         self.ip("net", "link", "set", "eth0", "up")
-        for vm in VMS:
-            self.vm_up(vm)
+        self.ip("net", "route", "add", GATEWAY, "dev", "eth0")
+        self.ex("fw", "sysctl", "-qw", "net.ipv4.ip_forward=1")
         if self.firewall == "iptables":
             self.ex("fw", "iptables-restore", input=BASE_IPTABLES)
         else:
             self.ex("fw", "nft", "-f", "-", input=BASE_RULESET)
+        for vm in VMS:
+            self.vm_up(vm)
         # c-ares in the fw namespace reads this resolv.conf: ip netns exec
         # bind-mounts /etc/netns/NAME/ over /etc.
         etc = "/etc/netns/" + self.ns["fw"]
@@ -127,20 +282,88 @@ class Env:
             f.write("nameserver %s\n" % NET_IP)
         self.start_servers()
 
-    def vm_up(self, vm):
-        vif, addr = VMS[vm]
+    def antispoof(self, vif, addr, on, last=True):
+        """vif-route-qubes' anti-spoofing entry: nft set elements on 4.2,
+        raw PREROUTING rules on 4.1. The address stays downstream while
+        another vif of the VM (last false) still has it."""
+        if self.firewall == "iptables":
+            op = ["-I", "PREROUTING", "1"] if on else ["-D", "PREROUTING"]
+            self.ex("fw", "iptables", "-w", "-t", "raw", *op, "-i", vif,
+                    "!", "-s", addr, "-j", "DROP")
+            self.ex("fw", "iptables", "-w", "-t", "raw", *op, "!", "-i",
+                    "vif+", "-s", addr, "-j", "DROP")
+            return
+        verb = "add" if on else "delete"
+        script = "%s element ip qubes allowed { \"%s\" . %s }\n" % (
+            verb, vif, addr)
+        if on or last:
+            script += "%s element ip qubes downstream { %s }\n" % (verb,
+                                                                   addr)
+        self.ex("fw", "nft", "-f", "-", input=script)
+
+    def run_hooks(self, command, vif, addr):
+        """vif-route-qubes' network_hooks: each executable in order, with
+        xl devd's environment, output discarded, failures ignored."""
+        hooks = os.path.join(self.rw_config, "network-hooks.d")
+        if not os.path.isdir(hooks):
+            return
+        domid = vif[3:].split(".")[0]
+        for name in sorted(os.listdir(hooks)):
+            path = os.path.join(hooks, name)
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                self.ex("fw", "env", "vif=" + vif,
+                        "XENBUS_PATH=backend/vif/%s/0" % domid, path,
+                        command, vif, "vif", addr, check=False, timeout=60)
+
+    def vm_up(self, vm, vif=None):
+        """Brings vm online behind vif (default: its usual one), in
+        vif-route-qubes' order; an older vif of vm stays as it is."""
+        vif = vif or VMS[vm][0]
+        addr = VMS[vm][1]
+        domid = int(vif[3:].split(".")[0])
+        inner = "eth%d" % self.vm_ifaces.get(vm, 0)
+        self.vm_ifaces[vm] = self.vm_ifaces.get(vm, 0) + 1
         self.ip("fw", "link", "add", vif, "type", "veth", "peer", "name",
-                "eth0", "netns", self.ns[vm])
-        self.ip("fw", "addr", "add", GATEWAY + "/32", "dev", vif)
+                inner, "netns", self.ns[vm])
+        self.ip("fw", "link", "set", vif, "group", "2")
+        self.antispoof(vif, addr, True)
         self.ip("fw", "link", "set", vif, "up")
-        self.ip("fw", "route", "add", addr + "/32", "dev", vif)
-        self.ip(vm, "addr", "add", addr + "/32", "dev", "eth0")
-        self.ip(vm, "link", "set", "eth0", "up")
-        self.ip(vm, "route", "add", GATEWAY, "dev", "eth0")
+        self.ex("fw", "sysctl", "-qw",
+                "net.ipv4.conf.%s.proxy_arp=1" % vif.replace(".", "/"))
+        self.ip("fw", "route", "add", addr, "dev", vif, "metric",
+                str(MAX_DOMID - domid))
+        self.run_hooks("online", vif, addr)
+        self.ip("fw", "addr", "add", GATEWAY + "/32", "dev", vif)
+        older = vm in self.vif
+        self.vif[vm] = (vif, inner)
+        if not older:
+            self.vm_net(vm)
+
+    def vm_net(self, vm):
+        """The VM side of setup-ip on its newest interface (a restarted VM
+        calls it once its old vif is gone)."""
+        inner = self.vif[vm][1]
+        self.ip(vm, "addr", "add", VMS[vm][1] + "/32", "dev", inner)
+        self.ip(vm, "link", "set", inner, "up")
+        self.ip(vm, "route", "add", GATEWAY, "dev", inner)
         self.ip(vm, "route", "add", "default", "via", GATEWAY)
 
-    def vm_down(self, vm):
-        self.ip("fw", "link", "del", VMS[vm][0])
+    def vm_down(self, vm, vif=None):
+        """Takes vif (default: vm's newest) offline in vif-route-qubes'
+        order, then removes it as Xen does."""
+        vif = vif or self.vif[vm][0]
+        addr = VMS[vm][1]
+        domid = int(vif[3:].split(".")[0])
+        self.ip("fw", "link", "set", vif, "down")
+        self.antispoof(vif, addr, False, self.vif.get(vm, ("",))[0] == vif)
+        self.ip("fw", "route", "del", addr, "dev", vif, "metric",
+                str(MAX_DOMID - domid), check=False)
+        self.run_hooks("offline", vif, addr)
+        self.ip("fw", "addr", "del", GATEWAY + "/32", "dev", vif,
+                check=False)
+        self.ip("fw", "link", "del", vif)
+        if self.vif.get(vm, ("",))[0] == vif:
+            del self.vif[vm]
 
     def start_servers(self):
         d = os.path.join(self.base, "net")
@@ -205,9 +428,20 @@ class Env:
         return {f[0]: tuple(f[1:4]) for f in (l.split() for l in lines[1:])}
 
     def ruleset(self):
+        """The firewall's INPUT rules (iptables) or the whole nft ruleset,
+        without counters."""
         if self.firewall == "iptables":
             return self.ex("fw", "iptables", "-w", "-S", "INPUT").stdout
-        return self.ex("fw", "nft", "list", "ruleset").stdout
+        return self.ex("fw", "nft", "-s", "list", "ruleset").stdout
+
+    def full_ruleset(self):
+        """Every table of the firewall, without counters."""
+        if self.firewall == "iptables":
+            return "".join(
+                self.ex("fw", cmd, "-w", "-t", t, "-S").stdout
+                for cmd in ("iptables", "ip6tables")
+                for t in ("raw", "nat", "filter"))
+        return self.ruleset()
 
     def fetch(self, vm, url, proxy_port=8100, timeout=5):
         """The HTTP status code curl saw through the proxy, or 0."""

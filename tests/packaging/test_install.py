@@ -317,7 +317,8 @@ def test_hook():
     ok(hook.startswith("#!/bin/sh\n") and
        "exec '/rw/config/fwproxy/bin/fwproxyctl' --config-dir "
        "'/rw/config/fwproxy' --run-dir '/run/fwproxy' --firewall 'auto' "
-       "update >/dev/null" in hook, "the network hook calls update")
+       "hook \"$@\" >/dev/null 2>&1" in hook,
+       "the network hook passes Qubes' arguments to fwproxyctl hook")
     r = run(["sh", "-n", "contrib/qubes/90-fwproxy"])
     ok(r.returncode == 0, "the hook is valid sh")
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "firewall.h"
+#include "hook.h"
 #include "proc.h"
 #include "qubes.h"
 #include "vms.h"
@@ -34,7 +35,30 @@ static void test_routes(void)
 	is_str(ctl_routes_iface(r, a), "vif14.0", "same last octet, own vif");
 	inet_pton(AF_INET, "10.0.0.2", &a);
 	ok(ctl_routes_iface(r, a) == NULL, "route via a gateway is no VM");
+	is_str(r->uplink, "eth0", "the default route names the uplink");
 	ctl_routes_free(r);
+
+	/* A restarted VM: the old vif's route (higher metric, lower domid)
+	 * is still there, listed first. */
+	r = ctl_routes_parse(
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\t"
+	    "Mask\t\tMTU\tWindow\tIRTT\n"
+	    "vif12."
+	    "0\t0D00890A\t00000000\t0005\t0\t0\t32740\tFFFFFFFF\t0\t0\t0\n"
+	    "vif31."
+	    "0\t0D00890A\t00000000\t0005\t0\t0\t32721\tFFFFFFFF\t0\t0\t0\n");
+	ok(r != NULL, "two routes to one address parsed");
+	if (r != NULL) {
+		inet_pton(AF_INET, "10.137.0.13", &a);
+		is_str(ctl_routes_iface(r, a), "vif31.0",
+		       "the lower metric (newer vif) wins");
+		is_str(r->uplink, "", "no default route: no uplink");
+		ctl_routes_free(r);
+	}
+	ok(ctl_routes_parse("Iface\tDestination\tGateway \tFlags\tRefCnt\t"
+	                    "Use\tMetric\tMask\nvif1\t0D00890A\t00000000\t"
+	                    "0005\t0\t0\t-1\tFFFFFFFF\n") == NULL,
+	   "a negative metric is rejected");
 
 	ok(ctl_routes_parse("") == NULL, "empty text rejected");
 	ok(ctl_routes_parse("Iface\tDestination\nvif1\tZZ\n") == NULL,
@@ -139,14 +163,60 @@ static void test_hook(void)
 	ok(strncmp(t, "#!/bin/sh\n", 10) == 0, "hook is a shell script");
 	ok(strstr(t, "online|offline)") != NULL, "hook acts on online/offline");
 	ok(strstr(t, "exec '/usr/local/sbin/fwproxyctl' --config-dir "
-	             "'/rw/config/fwproxy' update") != NULL,
-	   "hook runs update with the options");
+	             "'/rw/config/fwproxy' hook \"$@\"") != NULL,
+	   "hook passes Qubes' arguments to fwproxyctl hook, with the "
+	   "options");
 	free(t);
+}
+
+static void test_hook_args(void)
+{
+	char *good[] = {"online", "vif12.0", "vif", "10.137.0.13"};
+	char *empty[] = {"offline", "vif12.0", "vif", ""};
+	char *v6[] = {"online", "vif12.0", "vif", "fd09:24ef:4179::a89:d"};
+	char *action[] = {"add", "vif12.0", "vif", "10.137.0.13"};
+	char *ip[] = {"online", "vif12.0", "vif", "10.137.0.300"};
+	char *slash[] = {"online", "../x", "vif", "10.137.0.13"};
+	char *longname[] = {"online", "vif123456789012345", "vif", "10.0.0.1"};
+
+	ok(ctl_hook_check_args(4, good) == NULL, "Qubes' online call");
+	ok(ctl_hook_check_args(3, good) == NULL, "a call without address");
+	ok(ctl_hook_check_args(4, empty) == NULL, "an empty address");
+	ok(ctl_hook_check_args(4, v6) == NULL, "an IPv6 address");
+	ok(ctl_hook_check_args(2, good) != NULL, "too few arguments");
+	ok(ctl_hook_check_args(4, action) != NULL, "not online or offline");
+	ok(ctl_hook_check_args(4, ip) != NULL, "a bad address");
+	ok(ctl_hook_check_args(4, slash) != NULL, "a '/' in the interface");
+	ok(ctl_hook_check_args(4, longname) != NULL,
+	   "an interface name past IF_NAMESIZE");
+}
+
+static void test_spawn_argv(void)
+{
+	char *argv[CTL_PROC_ARGV_MAX], unit[64];
+
+	ctl_proc_argv("/x/fwproxy", "/run/fwproxy/work/config", NULL, 42, unit,
+	              sizeof(unit), argv);
+	ok(strcmp(argv[0], "/x/fwproxy") == 0 && strcmp(argv[2], "-c") == 0 &&
+	       argv[4] == NULL,
+	   "without systemd: the proxy itself");
+	ctl_proc_argv("/x/fwproxy", "/run/fwproxy/work/config", "fwproxy-work",
+	              42, unit, sizeof(unit), argv);
+	ok(strcmp(argv[0], "systemd-run") == 0 &&
+	       strcmp(argv[1], "--scope") == 0,
+	   "with systemd: a transient scope");
+	is_str(unit, "--unit=fwproxy-work-42",
+	       "the scope is named by VM and pid");
+	ok(strcmp(argv[5], "--") == 0 && strcmp(argv[6], "/x/fwproxy") == 0 &&
+	       argv[10] == NULL,
+	   "then the proxy, exec'd in place");
 }
 
 int main(void)
 {
 	test_routes();
+	test_hook_args();
+	test_spawn_argv();
 	test_pid();
 	test_nft();
 	test_hook();
