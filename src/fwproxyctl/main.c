@@ -564,10 +564,13 @@ static const struct command commands[] = {
 };
 
 /* Every command but these changes proxies, pid files or rules, and runs
- * under the run directory's lock. */
+ * under the run directory's lock. The Qubes firewall watch runs for good
+ * and changes things only through the reload commands it runs, which
+ * lock. */
 static int read_only(const struct command *cmd)
 {
-	static const char *const names[] = {"show", "check", "test", "denied"};
+	static const char *const names[] = {"show", "check", "test", "denied",
+	                                    "watch-qubes-firewall"};
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(names); i++)
