@@ -163,7 +163,8 @@ table ip6 qubes-firewall {
 }
 """
 
-# Qubes 4.1's network/iptables (iptables-restore form). Its INPUT chain
+# Qubes 4.1's network/iptables (iptables-restore form), with the two rules
+# qubes-firewall's IptablesWorker.init adds to QBS-FORWARD. Its INPUT chain
 # ends in a reject for the VMs' interfaces, so a rule appended after it
 # would never match: fwproxyctl must insert its own in front.
 BASE_IPTABLES = """*nat
@@ -194,6 +195,8 @@ COMMIT
 -A FORWARD -i vif+ -o vif+ -j DROP
 -A FORWARD -i vif+ -j ACCEPT
 -A FORWARD -j DROP
+-A QBS-FORWARD ! -i vif+ -j RETURN
+-A QBS-FORWARD -j DROP
 COMMIT
 """
 
@@ -232,6 +235,7 @@ class Env:
         self.procs = []
         self.vif = {}
         self.vm_ifaces = {}
+        self.qubes_fw_chains = set()
         self.rw_config = os.path.join(base, "rw")
         bindir = os.environ.get("FWPROXY_BIN")
         if not bindir:
@@ -301,6 +305,30 @@ class Env:
                                                                    addr)
         self.ex("fw", "nft", "-f", "-", input=script)
 
+    def qubes_firewall(self, addr):
+        """What qubes-firewall (qubesagent/firewall.py) applies for a VM
+        whose Qubes firewall is left at its default, policy accept: a
+        chain for its address, jumped to from the forward chain, kept
+        after the VM stops."""
+        if addr in self.qubes_fw_chains:
+            return
+        self.qubes_fw_chains.add(addr)
+        chain = "qbs-" + addr.replace(".", "-")
+        if self.firewall == "iptables":
+            self.ex("fw", "iptables", "-w", "-N", chain)
+            self.ex("fw", "iptables", "-w", "-A", chain, "-j", "ACCEPT")
+            self.ex("fw", "iptables", "-w", "-I", "QBS-FORWARD", "-s", addr,
+                    "-j", chain)
+            return
+        self.ex("fw", "nft", "-f", "-", input=(
+            "table ip qubes-firewall {\n"
+            "  chain %s {\n  }\n"
+            "  chain forward {\n    ip saddr %s jump %s\n  }\n"
+            "}\n"
+            "flush chain ip qubes-firewall %s\n"
+            "table ip qubes-firewall {\n  chain %s {\n   accept\n  }\n}\n"
+            % (chain, addr, chain, chain, chain)))
+
     def run_hooks(self, command, vif, addr):
         """vif-route-qubes' network_hooks: each executable in order, with
         xl devd's environment, output discarded, failures ignored."""
@@ -326,6 +354,7 @@ class Env:
         self.ip("fw", "link", "add", vif, "type", "veth", "peer", "name",
                 inner, "netns", self.ns[vm])
         self.ip("fw", "link", "set", vif, "group", "2")
+        self.qubes_firewall(addr)
         self.antispoof(vif, addr, True)
         self.ip("fw", "link", "set", vif, "up")
         self.ex("fw", "sysctl", "-qw",
