@@ -188,12 +188,22 @@ static char *render(const struct ctl *c, const struct ctl_vm_rules *vm,
 {
 	char err[256], *out = ctl_instance_render(c, vm, st, err, sizeof(err));
 
-	if (out == NULL)
+	if (out == NULL && ctl_instance_render_error_in_rules(vm, err))
+		fprintf(stderr, "fwproxyctl: %s\n", err);
+	else if (out == NULL)
 		fprintf(stderr, "fwproxyctl: template %s: %s\n",
 		        c->rd->template_path ? c->rd->template_path
 		                             : "(built-in)",
 		        err);
 	return out;
+}
+
+int ctl_instance_render_error_in_rules(const struct ctl_vm_rules *vm,
+                                       const char *err)
+{
+	size_t n = strlen(vm->path);
+
+	return strncmp(err, vm->path, n) == 0 && err[n] == ':';
 }
 
 static int firewall(struct ctl *c, const struct ctl_vm_rules *vm,

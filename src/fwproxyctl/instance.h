@@ -49,6 +49,11 @@ char *ctl_instance_render(const struct ctl *c, const struct ctl_vm_rules *vm,
                           const struct ctl_vm_state *st, char *err,
                           size_t errlen);
 
+/* 1 when an error of ctl_instance_render is about vm's rules file (its
+ * "# fwproxy:" line, "FILE:LINE: message") rather than the template. */
+int ctl_instance_render_error_in_rules(const struct ctl_vm_rules *vm,
+                                       const char *err);
+
 /* The live proxy pid for name (pid file plus a check of the process), or
  * 0 for none or a stale pid file. */
 pid_t ctl_instance_pid(const struct ctl *c, const char *name);

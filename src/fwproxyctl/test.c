@@ -43,7 +43,9 @@ struct config *ctl_test_vm_config(const struct ctl *c,
 	text = ctl_instance_render(c, vm, &st, why, sizeof(why));
 	/* Read as the proxy will read it: from the run directory. */
 	rendered = ctl_instance_path(c, vm->name, "config");
-	if (text == NULL)
+	if (text == NULL && ctl_instance_render_error_in_rules(vm, why))
+		fprintf(err, "fwproxyctl: %s\n", why);
+	else if (text == NULL)
 		fprintf(err, "fwproxyctl: template %s: %s\n",
 		        ctl_test_template_name(c), why);
 	else

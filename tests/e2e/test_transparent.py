@@ -290,6 +290,10 @@ def test_template_directive_for_every_vm_rules_file_overrides(tenv):
     assert r.returncode != 0
     assert "other.10.137.2.13:1: Transparent: \"x\" is not a port" in \
         r.stderr, r.stderr
+    r = tenv.ctl("check", "other", check=False)
+    assert r.returncode != 0
+    assert r.stderr.startswith("fwproxyctl: %s/other.10.137.2.13:1: "
+                               "Transparent:" % tenv.config_dir), r.stderr
     assert "10.137.2.13" not in tenv.ex("fw", "nft", "list", "table", "ip",
                                         "fwproxy-transparent").stdout
     tenv.write_rules(*OTHER, RULES)
