@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qubesdb.h"
 #include "util.h"
 
 #define HOOK_NAME   "network-hooks.d/90-fwproxy"
@@ -32,6 +33,64 @@ char *ctl_qubes_hook_text(const char *ctl_path, const char *ctl_args)
 	char *s = xmalloc(n);
 	snprintf(s, n, fmt, ctl_path, ctl_args);
 	return s;
+}
+
+enum ctl_qube_kind ctl_qubes_kind(const char *persistence, const char *type)
+{
+	if (persistence != NULL && strcmp(persistence, "none") == 0)
+		return CTL_QUBE_DISPOSABLE;
+	if (type != NULL && strcmp(type, "TemplateVM") == 0)
+		return CTL_QUBE_TEMPLATE;
+	return CTL_QUBE_OTHER;
+}
+
+int ctl_qubes_install_refusal(enum ctl_qube_kind kind, const char *name,
+                              char *out, size_t len)
+{
+	const char *vm = name != NULL && *name ? name : "this qube";
+
+	switch (kind) {
+	case CTL_QUBE_DISPOSABLE:
+		snprintf(out, len,
+		         "%s is disposable: its /rw is reset from its "
+		         "disposable template at every start, so the hook "
+		         "would be gone after the next restart. Install into "
+		         "the disposable template instead (in dom0: qvm-prefs "
+		         "%s template), best a dedicated one; see "
+		         "docs/install.md, \"A disposable sys-firewall\"",
+		         vm, name != NULL && *name ? name : "QUBE");
+		return -1;
+	case CTL_QUBE_TEMPLATE:
+		snprintf(
+		    out, len,
+		    "%s is a TemplateVM: the qubes based on it get their "
+		    "own /rw, never its /rw/config. Install in sys-firewall "
+		    "itself or, when sys-firewall is disposable, in its "
+		    "disposable template; see docs/install.md",
+		    vm);
+		return -1;
+	case CTL_QUBE_OTHER:
+		break;
+	}
+	return 0;
+}
+
+/* Refuses a qube whose /rw/config does not last (QubesDB tells). */
+static int check_qube(void)
+{
+	char *persistence = ctl_qubesdb_read("/qubes-vm-persistence");
+	char *type = ctl_qubesdb_read("/qubes-vm-type");
+	char *name = ctl_qubesdb_read("/name");
+	char why[512];
+	int rc = ctl_qubes_install_refusal(ctl_qubes_kind(persistence, type),
+	                                   name, why, sizeof(why));
+
+	if (rc != 0)
+		fprintf(stderr, "fwproxyctl: install-qubes: %s\n", why);
+	free(persistence);
+	free(type);
+	free(name);
+	return rc;
 }
 
 static char *read_text(const char *path)
@@ -96,6 +155,8 @@ int ctl_qubes_install(const char *rw_config, const char *ctl_path,
 	size_t n;
 	int rc = -1;
 
+	if (check_qube() != 0)
+		goto done;
 	if (have == NULL || strcmp(have, want) != 0) {
 		printf("%s %s\n", dry_run ? "would write" : "writing", hook);
 		if (!dry_run &&

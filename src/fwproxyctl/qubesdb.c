@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exec.h"
 
@@ -22,4 +23,20 @@ char *ctl_qubesdb_multiread(const char *prefix, char *err, size_t errlen)
 		snprintf(err, errlen, "qubesdb-multiread %s failed (%s %d)",
 		         prefix, rc < 0 ? "signal" : "exit", rc);
 	return NULL;
+}
+
+char *ctl_qubesdb_read(const char *key)
+{
+	char *argv[] = {(char *)"qubesdb-read", (char *)key, NULL};
+	char *out = NULL;
+	size_t n;
+
+	if (ctl_exec(argv, NULL, &out, 1) != 0 || out == NULL) {
+		free(out);
+		return NULL;
+	}
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
+	return out;
 }

@@ -10,4 +10,8 @@
  * Qubes VM) or the read failed. */
 char *ctl_qubesdb_multiread(const char *prefix, char *err, size_t errlen);
 
+/* The value of key (`qubesdb-read KEY`) without its newline (the caller
+ * frees it), or NULL when the key or the tools are missing. */
+char *ctl_qubesdb_read(const char *key);
+
 #endif

@@ -2,6 +2,7 @@
 then VMs start, stop and restart as vif-route-qubes runs them (route,
 hooks with Qubes' arguments and environment, then the gateway address on
 the vif), on Qubes 4.2 (nftables) and 4.1 (iptables)."""
+import json
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ from conftest import VMS, make_env
 WORK = ("work", VMS["vm1"][1])
 SOCIAL = ("social", VMS["vm2"][1])
 SERVED_WITHIN = 2.0
+STANDINS = os.path.join(os.path.dirname(__file__), "qubesdb")
 
 
 @pytest.fixture(scope="module", params=["nft", "iptables"])
@@ -90,6 +92,26 @@ def test_install_qubes_before_any_vm(qenv):
         qenv.vm_down(vm)
     qenv.before_install = qenv.full_ruleset()
     os.makedirs(qenv.rw_config)
+    # In a disposable sys-firewall (QubesDB says so) nothing is written.
+    qdb = os.path.join(qenv.base, "qubesdb-install")
+    os.makedirs(qdb)
+    for persistence, vm_type, refused in (("none", "DispVM", True),
+                                          ("full", "TemplateVM", True),
+                                          ("rw-only", "AppVM", False)):
+        with open(os.path.join(qdb, "db.json"), "w") as f:
+            json.dump({"/qubes-vm-persistence": persistence,
+                       "/qubes-vm-type": vm_type, "/name": "sys-firewall"},
+                      f)
+        r = qenv.ex("fw", "env", "PATH=%s:%s" % (STANDINS,
+                                                 os.environ["PATH"]),
+                    "QUBESDB_DIR=" + qdb, qenv.ctl_bin, "--config-dir",
+                    qenv.config_dir, "--run-dir", qenv.run_dir,
+                    "--rw-config", qenv.rw_config, "--dry-run",
+                    "install-qubes", check=False)
+        assert (r.returncode != 0) == refused, r.stdout + r.stderr
+        if refused:
+            assert "install-qubes: sys-firewall is" in r.stderr, r.stderr
+        assert os.listdir(qenv.rw_config) == []
     r = ctl(qenv, "--rw-config", qenv.rw_config, "install-qubes")
     assert "network-hooks.d/90-fwproxy" in r.stdout
     assert qenv.full_ruleset() == qenv.before_install

@@ -191,6 +191,33 @@ static void test_hook_args(void)
 	   "an interface name past IF_NAMESIZE");
 }
 
+static void test_qube_kind(void)
+{
+	char why[512];
+
+	is_int(ctl_qubes_kind("none", "DispVM"), CTL_QUBE_DISPOSABLE,
+	       "persistence none: disposable");
+	is_int(ctl_qubes_kind("full", "TemplateVM"), CTL_QUBE_TEMPLATE,
+	       "a TemplateVM");
+	is_int(ctl_qubes_kind("rw-only", "AppVM"), CTL_QUBE_OTHER,
+	       "an AppVM (a disposable template is one) keeps /rw/config");
+	is_int(ctl_qubes_kind("full", "StandaloneVM"), CTL_QUBE_OTHER,
+	       "a StandaloneVM keeps /rw/config");
+	is_int(ctl_qubes_kind(NULL, NULL), CTL_QUBE_OTHER, "no QubesDB");
+	ok(ctl_qubes_install_refusal(CTL_QUBE_OTHER, "x", why, sizeof(why)) ==
+	       0,
+	   "installing where /rw/config lasts is fine");
+	ok(ctl_qubes_install_refusal(CTL_QUBE_DISPOSABLE, "sys-firewall", why,
+	                             sizeof(why)) != 0 &&
+	       strstr(why, "sys-firewall is disposable") != NULL &&
+	       strstr(why, "qvm-prefs sys-firewall template") != NULL,
+	   "a disposable: refused, with the dom0 command to find its template");
+	ok(ctl_qubes_install_refusal(CTL_QUBE_TEMPLATE, NULL, why,
+	                             sizeof(why)) != 0 &&
+	       strstr(why, "this qube is a TemplateVM") != NULL,
+	   "a TemplateVM: refused");
+}
+
 static void test_spawn_argv(void)
 {
 	char *argv[CTL_PROC_ARGV_MAX], unit[64];
@@ -216,6 +243,7 @@ int main(void)
 {
 	test_routes();
 	test_hook_args();
+	test_qube_kind();
 	test_spawn_argv();
 	test_pid();
 	test_nft();
