@@ -20,6 +20,7 @@
 static struct http_request parsed_request;
 
 static void conn_progress(struct conn *c);
+static void log_request(struct conn *c);
 static void pipe_close(struct conn *c);
 static void client_event(struct event_source *src, uint32_t events);
 static void server_event(struct event_source *src, uint32_t events);
@@ -121,6 +122,7 @@ static void reset_request(struct conn *c)
 	c->resp_status = 0;
 	c->server_keep_alive = 0;
 	c->bytes_up = c->bytes_down = 0;
+	c->cut_by = NULL;
 	c->rule_file = NULL;
 	c->rule_line = 0;
 	c->tls_pending = 0;
@@ -150,6 +152,15 @@ static void conn_free(struct conn *c, int linger)
 {
 	struct proxy *px = c->px;
 
+	/* A request still moving bytes: it was cut short. */
+	if (c->url != NULL &&
+	    (c->phase == PHASE_EXCHANGE || c->phase == PHASE_TUNNEL)) {
+		if (c->cut_by == NULL)
+			c->cut_by = c->server_eof   ? "server"
+			            : c->client_eof ? "client"
+			                            : "proxy";
+		log_request(c);
+	}
 	conn_dial_cancel(c);
 	conn_server_close(c);
 	pipe_close(c);
@@ -176,6 +187,13 @@ static void conn_free(struct conn *c, int linger)
 
 void conn_close(struct conn *c)
 {
+	conn_free(c, 0);
+}
+
+void conn_cut(struct conn *c, const char *who)
+{
+	if (c->cut_by == NULL)
+		c->cut_by = who;
 	conn_free(c, 0);
 }
 
@@ -641,12 +659,21 @@ void conn_start_tunnel(struct conn *c)
 	conn_progress(c);
 }
 
+/* One line per request: "Request ..." at INFO when it ended as it should,
+ * "Transfer cut short ..." (NOTICE when the client left, WARNING when the
+ * server or the proxy cut it) when not. */
 static void log_request(struct conn *c)
 {
 	char rule[HOSTNAME_MAX + 32];
 	long long ms = (long long)(event_now_ms() - c->started_ms);
+	enum log_level level = LOG_LEVEL_INFO;
+	const char *mode =
+	    c->transparent != TRANSPARENT_NONE ? " transparent" : "";
 
-	if (!log_enabled(LOG_LEVEL_INFO))
+	if (c->cut_by != NULL)
+		level = strcmp(c->cut_by, "client") == 0 ? LOG_LEVEL_NOTICE
+		                                         : LOG_LEVEL_WARNING;
+	if (!log_enabled(level))
 		return;
 	if (c->rule_file != NULL)
 		snprintf(rule, sizeof(rule), "%s:%d", c->rule_file,
@@ -655,7 +682,9 @@ static void log_request(struct conn *c)
 		str_copy(rule, "default", sizeof(rule));
 	if (log_is_json()) {
 		struct buf b = {0};
-		json_string(&b, "event", "request");
+		json_string(&b, "event", c->cut_by ? "cut" : "request");
+		if (c->cut_by != NULL)
+			json_string(&b, "cut_by", c->cut_by);
 		json_string(&b, "client", c->client_ip);
 		json_string(&b, "method", c->method);
 		json_string(&b, "url", c->url);
@@ -668,16 +697,24 @@ static void log_request(struct conn *c)
 		json_string(&b, "rule", rule);
 		if (c->transparent != TRANSPARENT_NONE)
 			json_string(&b, "mode", "transparent");
-		log_json(LOG_LEVEL_INFO, buf_cstr(&b));
+		log_json(level, buf_cstr(&b));
 		buf_free(&b);
 		return;
 	}
-	log_msg(LOG_LEVEL_INFO,
-	        "Request %s \"%s %s\" %d up=%llu down=%llu %lldms rule=%s%s",
-	        c->client_ip, c->method, c->url ? c->url : "-", c->resp_status,
-	        (unsigned long long)c->bytes_up,
-	        (unsigned long long)c->bytes_down, ms, rule,
-	        c->transparent != TRANSPARENT_NONE ? " transparent" : "");
+	if (c->cut_by != NULL)
+		log_msg(level,
+		        "Transfer cut short by the %s: %s \"%s %s\" %d up=%llu "
+		        "down=%llu %lldms rule=%s%s",
+		        c->cut_by, c->client_ip, c->method, c->url,
+		        c->resp_status, (unsigned long long)c->bytes_up,
+		        (unsigned long long)c->bytes_down, ms, rule, mode);
+	else
+		log_msg(level,
+		        "Request %s \"%s %s\" %d up=%llu down=%llu %lldms "
+		        "rule=%s%s",
+		        c->client_ip, c->method, c->url, c->resp_status,
+		        (unsigned long long)c->bytes_up,
+		        (unsigned long long)c->bytes_down, ms, rule, mode);
 }
 
 /* The answer sent (ours or the server's) said whether the connection
@@ -693,6 +730,7 @@ void conn_request_finished(struct conn *c)
 
 	if (c->url != NULL)
 		log_request(c);
+	c->url = NULL; /* logged: closing is no longer cutting it short */
 	if (!keep_server)
 		conn_server_close(c);
 	if (!keep_client) {
@@ -746,7 +784,7 @@ static void server_failed(struct conn *c, const char *why)
 		return;
 	}
 	log_msg(LOG_LEVEL_WARNING, "Server of %s: %s", c->host, why);
-	conn_close(c);
+	conn_cut(c, "server");
 }
 
 static void exchange_progress(struct conn *c)
@@ -760,7 +798,7 @@ static void exchange_progress(struct conn *c)
 			conn_reply_error(c, 400, "Bad Request",
 			                 "malformed chunked body", 1);
 		} else {
-			conn_close(c);
+			conn_cut(c, "client");
 		}
 		return;
 	}
@@ -777,7 +815,7 @@ static void exchange_progress(struct conn *c)
 				return;
 			}
 			if (c->client_eof && !c->req_done) {
-				conn_close(c);
+				conn_cut(c, "client");
 				return;
 			}
 			conn_update_events(c);
@@ -797,11 +835,11 @@ static void exchange_progress(struct conn *c)
 		c->close_after_reply = 1;
 		conn_server_close(c);
 		flush_to_client(c);
-		conn_close(c);
+		conn_cut(c, "server");
 		return;
 	}
 	if (flush_to_client(c) == -1) {
-		conn_close(c);
+		conn_cut(c, "client");
 		return;
 	}
 	if (r == 1 && c->sin_body == 0 && c->cout.len == 0 &&
@@ -811,9 +849,7 @@ static void exchange_progress(struct conn *c)
 	}
 	if (r == 0 && c->server_eof && c->sin_body == 0 && c->pipe_len == 0) {
 		/* Truncated: the client must see the connection end. */
-		log_msg(LOG_LEVEL_WARNING, "Response from %s ended early",
-		        c->host);
-		conn_close(c);
+		conn_cut(c, "server");
 		return;
 	}
 	conn_update_events(c);
@@ -825,8 +861,12 @@ static void tunnel_progress(struct conn *c)
 		return;
 	c->cin_body = c->tls_pending ? 0 : c->cin.len;
 	c->sin_body = c->sin.len;
-	if (flush_to_server(c) == -1 || flush_to_client(c) == -1) {
-		conn_close(c);
+	if (flush_to_server(c) == -1) {
+		conn_cut(c, "server");
+		return;
+	}
+	if (flush_to_client(c) == -1) {
+		conn_cut(c, "client");
 		return;
 	}
 	if (c->client_eof && c->cin_body == 0 && c->server.fd != -1)
@@ -898,7 +938,7 @@ static void client_event(struct event_source *src, uint32_t events)
 
 	if (events & EPOLLOUT) {
 		if (flush_to_client(c) == -1) {
-			conn_close(c);
+			conn_cut(c, "client");
 			return;
 		}
 	}
@@ -908,7 +948,7 @@ static void client_event(struct event_source *src, uint32_t events)
 		            : head_buffer_size(c->px->rt);
 		n = read_into(c->client.fd, &c->cin, cap);
 		if (n == -1) {
-			conn_close(c);
+			conn_cut(c, "client");
 			return;
 		}
 		if (n == 0)
@@ -918,7 +958,7 @@ static void client_event(struct event_source *src, uint32_t events)
 			c->deadline_ms =
 			    event_now_ms() + c->rt->cfg->timeout * 1000LL;
 	} else if (events & (EPOLLHUP | EPOLLERR)) {
-		conn_close(c);
+		conn_cut(c, "client");
 		return;
 	}
 	conn_progress(c);
@@ -941,8 +981,12 @@ static void server_event(struct event_source *src, uint32_t events)
 	}
 	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
 	    (src->mask & EPOLLIN) && splice_wanted(c)) {
-		if (splice_in(c) == -1 || splice_out(c) == -1) {
-			conn_close(c);
+		if (splice_in(c) == -1) {
+			conn_cut(c, "server");
+			return;
+		}
+		if (splice_out(c) == -1) {
+			conn_cut(c, "client");
 			return;
 		}
 		c->deadline_ms = event_now_ms() + c->rt->cfg->timeout * 1000LL;
@@ -951,7 +995,7 @@ static void server_event(struct event_source *src, uint32_t events)
 		n = read_into(c->server.fd, &c->sin, CONN_BUF_SIZE);
 		if (n == -1) {
 			if (c->phase == PHASE_TUNNEL) {
-				conn_close(c);
+				conn_cut(c, "server");
 				return;
 			}
 			c->server_eof = 1;
@@ -1019,10 +1063,10 @@ void conn_check_deadline(struct conn *c, int64_t now)
 			                 1);
 			return;
 		}
-		conn_close(c);
+		conn_cut(c, "timeout");
 		return;
 	default:
-		conn_close(c);
+		conn_cut(c, "timeout");
 		return;
 	}
 }

@@ -92,6 +92,7 @@ struct conn {
 	int resp_status;
 	int server_keep_alive;
 	uint64_t bytes_up, bytes_down;
+	const char *cut_by; /* "client", "server"...: who ended it early */
 	const char *rule_file;
 	int rule_line;
 	int tls_pending; /* tunnel bytes wait for the ClientHello check */
@@ -125,7 +126,12 @@ struct conn {
 
 /* conn.c */
 void conn_accept(struct proxy *px, int fd, const struct sockaddr *peer);
+/* Closes c; a transfer still running is logged as cut short, by who
+ * (c->cut_by, or what its state tells). */
 void conn_close(struct conn *c);
+/* conn_close() for a transfer that who ("client", "server", "timeout",
+ * "shutdown") ended early. */
+void conn_cut(struct conn *c, const char *who);
 void conn_check_deadline(struct conn *c, int64_t now);
 void conn_update_events(struct conn *c);
 void conn_server_close(struct conn *c);

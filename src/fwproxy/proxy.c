@@ -505,7 +505,7 @@ void proxy_run(struct proxy *px)
 		now = event_now_ms();
 		if (px->stopping && now >= px->stop_deadline_ms) {
 			while (px->conns != NULL)
-				conn_close(px->conns);
+				conn_cut(px->conns, "shutdown");
 			break;
 		}
 		if (now >= next_tick) {
