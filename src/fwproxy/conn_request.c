@@ -287,7 +287,7 @@ static void note_refusal(struct conn *c, const struct filter_verdict *v)
 {
 	int learn = c->rt->cfg->filter_learn;
 	int transparent = c->transparent != TRANSPARENT_NONE;
-	char rule[HOSTNAME_MAX + 32], label[48];
+	char rule[HOSTNAME_MAX + 32], label[48], line[LOG_LINE_MAX];
 
 	if (v->line > 0)
 		snprintf(rule, sizeof(rule), "%s:%d", v->file, v->line);
@@ -304,21 +304,17 @@ static void note_refusal(struct conn *c, const struct filter_verdict *v)
 		json_string(&b, "rule", rule);
 		if (transparent)
 			json_string(&b, "mode", "transparent");
-		log_json(LOG_LEVEL_NOTICE, buf_cstr(&b));
+		proxy_log_refusal(c->px, c->client_ip, buf_cstr(&b));
 		buf_free(&b);
-	} else if (learn) {
-		log_msg(LOG_LEVEL_NOTICE,
-		        "Learning: would refuse filtered domain \"%s\" (client "
-		        "%s, %s %s:%u%s, rule %s)",
-		        c->host, c->client_ip, c->method, c->host, c->port,
-		        transparent ? " transparent" : "", rule);
 	} else {
-		log_msg(
-		    LOG_LEVEL_NOTICE,
-		    "Proxying refused on filtered domain \"%s\" (client %s, "
-		    "%s %s:%u%s, rule %s)",
-		    c->host, c->client_ip, c->method, c->host, c->port,
-		    transparent ? " transparent" : "", rule);
+		snprintf(line, sizeof(line),
+		         "%s filtered domain \"%s\" (client %s, %s %s:%u%s, "
+		         "rule %s)",
+		         learn ? "Learning: would refuse"
+		               : "Proxying refused on",
+		         c->host, c->client_ip, c->method, c->host, c->port,
+		         transparent ? " transparent" : "", rule);
+		proxy_log_refusal(c->px, c->client_ip, line);
 	}
 	proxy_note_refusal(c->px, c->client_ip,
 	                   transparent
@@ -432,12 +428,14 @@ static void decide(struct conn *c, const struct http_request *req,
 	/* Transparent lists the ports a redirected tunnel may reach. */
 	if (c->is_connect && c->transparent == TRANSPARENT_NONE &&
 	    !config_connect_port_allowed(cfg, c->port)) {
+		char line[HOSTNAME_MAX + 128];
 		consume_request(c, req);
 		c->px->stats.refused++;
-		log_msg(LOG_LEVEL_NOTICE,
-		        "Refused %s to %s:%u from %s: port not allowed by "
-		        "ConnectPort",
-		        c->method, c->host, c->port, c->client_ip);
+		snprintf(line, sizeof(line),
+		         "Refused %s to %s:%u from %s: port not allowed by "
+		         "ConnectPort",
+		         c->method, c->host, c->port, c->client_ip);
+		proxy_log_refusal(c->px, c->client_ip, line);
 		conn_reply_error(c, 403, "Access violation",
 		                 "CONNECT to this port is not allowed", 0);
 		return;

@@ -2,7 +2,12 @@
 #ifndef FWPROXY_LOG_H
 #define FWPROXY_LOG_H
 
+#include <sys/types.h>
+
 #include "config.h"
+
+/* A text line longer than this is cut (its newline kept). */
+#define LOG_LINE_MAX 4096
 
 /* Starts logging to path (NULL: no file), to syslog when use_syslog, and
  * otherwise to standard error. Returns 0, or -1 with errno when the file

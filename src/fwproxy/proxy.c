@@ -16,7 +16,9 @@
 
 #include "conn.h"
 #include "file.h"
+#include "json.h"
 #include "log.h"
+#include "log_repeat.h"
 #include "util.h"
 
 #define PAGE_MAX_BYTES (1024 * 1024)
@@ -183,6 +185,42 @@ fill:
 	str_copy(r.host, host, sizeof(r.host));
 	r.port = port;
 	*slot = r;
+}
+
+static void log_refusal_text(const char *text, unsigned long repeats)
+{
+	struct buf b = {0};
+
+	if (!log_is_json()) {
+		if (repeats > 0)
+			log_msg(LOG_LEVEL_NOTICE, "%s repeated %lu times", text,
+			        repeats);
+		else
+			log_msg(LOG_LEVEL_NOTICE, "%s", text);
+		return;
+	}
+	if (text[0] == '"')
+		buf_append_str(&b, text);
+	else
+		json_string(&b, "message", text);
+	if (repeats > 0)
+		buf_printf(&b, ",\"repeated\":%lu", repeats);
+	log_json(LOG_LEVEL_NOTICE, buf_cstr(&b));
+	buf_free(&b);
+}
+
+static void report_repeats(void *ctx, const char *text, unsigned long n)
+{
+	(void)ctx;
+	log_refusal_text(text, n);
+}
+
+void proxy_log_refusal(struct proxy *px, const char *client, const char *text)
+{
+	if (log_enabled(LOG_LEVEL_NOTICE) &&
+	    log_repeat_check(px->refusal_repeats, client, text, event_now_ms(),
+	                     report_repeats, NULL))
+		log_refusal_text(text, 0);
 }
 
 /* A refused client's request may still be arriving: closing with unread
@@ -364,6 +402,26 @@ static void refuse_out_of_fds(struct proxy *px)
 	}
 }
 
+/* One line a second at most: a flood must not fill the disk. */
+static void log_max_clients(struct proxy *px)
+{
+	if (event_now_ms() < px->max_clients_logged_ms + 1000) {
+		px->max_clients_unlogged++;
+		return;
+	}
+	px->max_clients_logged_ms = event_now_ms();
+	if (px->max_clients_unlogged > 0)
+		log_msg(LOG_LEVEL_WARNING,
+		        "MaxClients (%d) reached: refusing a client (and %lu "
+		        "more since the last such line)",
+		        px->rt->cfg->max_clients, px->max_clients_unlogged);
+	else
+		log_msg(LOG_LEVEL_WARNING,
+		        "MaxClients (%d) reached: refusing a client",
+		        px->rt->cfg->max_clients);
+	px->max_clients_unlogged = 0;
+}
+
 static void accept_event(struct event_source *src, uint32_t events)
 {
 	struct proxy *px = src->owner;
@@ -390,11 +448,12 @@ static void accept_event(struct event_source *src, uint32_t events)
 		if (netaddr_from_sockaddr((struct sockaddr *)&peer, addr) ==
 		        -1 ||
 		    !config_client_allowed(px->rt->cfg, addr)) {
-			char ip[64];
+			char ip[64], line[128];
 			px->stats.denied_clients++;
-			log_msg(LOG_LEVEL_NOTICE,
-			        "Unauthorized connection from %s",
-			        netaddr_format(addr, ip, sizeof(ip)));
+			netaddr_format(addr, ip, sizeof(ip));
+			snprintf(line, sizeof(line),
+			         "Unauthorized connection from %s", ip);
+			proxy_log_refusal(px, ip, line);
 			refuse_now(px, fd, 403, "Forbidden",
 			           "Access denied: this client address is not "
 			           "admitted by Allow/Deny");
@@ -403,9 +462,7 @@ static void accept_event(struct event_source *src, uint32_t events)
 		if (px->n_conns >= px->rt->cfg->max_clients) {
 			char why[160];
 			px->stats.over_limit++;
-			log_msg(LOG_LEVEL_WARNING,
-			        "MaxClients (%d) reached: refusing a client",
-			        px->rt->cfg->max_clients);
+			log_max_clients(px);
 			snprintf(why, sizeof(why),
 			         "fwproxy is serving its maximum of %d "
 			         "connections (MaxClients); try again shortly",
@@ -441,6 +498,7 @@ int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
 	memset(px, 0, sizeof(*px));
 	px->reserve_fd = -1;
 	px->rt = rt;
+	px->refusal_repeats = xcalloc(1, sizeof(*px->refusal_repeats));
 	px->loop = event_loop_new();
 	if (px->loop == NULL) {
 		snprintf(err, errsize, "epoll: %s", strerror(errno));
@@ -516,6 +574,8 @@ void proxy_run(struct proxy *px)
 			}
 			linger_expire(px, now);
 			resume_accepting(px);
+			log_repeat_expire(px->refusal_repeats, now,
+			                  report_repeats, NULL);
 			return_idle_memory(px);
 			next_tick = now + TICK_MS;
 		}
@@ -531,6 +591,10 @@ void proxy_free(struct proxy *px)
 	resolver_free(px->resolver);
 	event_loop_free(px->loop);
 	runtime_unref(px->rt);
+	if (px->refusal_repeats != NULL)
+		log_repeat_expire(px->refusal_repeats, INT64_MAX,
+		                  report_repeats, NULL);
+	free(px->refusal_repeats);
 	free(px->local_addrs);
 	if (px->reserve_fd != -1)
 		close(px->reserve_fd);

@@ -58,6 +58,7 @@ struct proxy_stats {
 
 struct conn;
 struct lingering;
+struct log_repeat;
 
 struct proxy {
 	struct event_loop *loop;
@@ -67,6 +68,9 @@ struct proxy {
 	int reserve_fd;    /* given up to accept-and-refuse on EMFILE */
 	int accept_paused; /* out of descriptors, no spare: listener idle */
 	int64_t emfile_logged_ms;
+	int64_t max_clients_logged_ms;
+	unsigned long max_clients_unlogged; /* refused since that line */
+	struct log_repeat *refusal_repeats;
 	struct conn *conns;          /* every open connection */
 	struct lingering *lingering; /* refused clients, drained before close */
 	int n_lingering;
@@ -130,5 +134,12 @@ void proxy_linger(struct proxy *px, int fd);
  * and port, the most recent last. */
 void proxy_note_refusal(struct proxy *px, const char *client,
                         const char *method, const char *host, uint16_t port);
+
+/* Logs a refusal of client at NOTICE: text is a message or, with
+ * LogFormat json, either that or JSON object members (which start with a
+ * quote). The same text again from the same client within
+ * LOG_REPEAT_WINDOW_MS is counted, and the count logged once as "TEXT
+ * repeated N times" (json: a "repeated" member). */
+void proxy_log_refusal(struct proxy *px, const char *client, const char *text);
 
 #endif

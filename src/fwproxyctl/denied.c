@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -98,6 +100,29 @@ static int set_host_port(struct ctl_denied_event *ev, const char *host,
 	return 1;
 }
 
+/* The proxy writes a refusal repeated within seconds once more, as
+ * "LINE repeated N times": end is moved before the suffix, *n set. */
+static const char *strip_repeats(const char *msg, const char *end, long *n)
+{
+	static const char tail[] = " times", head[] = " repeated ";
+	const char *p = end - (sizeof(tail) - 1), *digits;
+	long long v;
+
+	if (end - msg < (ptrdiff_t)(sizeof(tail) + sizeof(head)) ||
+	    memcmp(p, tail, sizeof(tail) - 1) != 0)
+		return end;
+	for (digits = p; digits > msg && digits[-1] >= '0' && digits[-1] <= '9';
+	     digits--)
+		;
+	if (digits == p || digits - msg < (ptrdiff_t)(sizeof(head) - 1) ||
+	    memcmp(digits - (sizeof(head) - 1), head, sizeof(head) - 1) != 0 ||
+	    parse_number_n(digits, (size_t)(p - digits), 1, LONG_MAX, &v) !=
+	        NULL)
+		return end;
+	*n = (long)v;
+	return digits - (sizeof(head) - 1);
+}
+
 static int parse_text(const char *s, size_t n, time_t now,
                       struct ctl_denied_event *ev)
 {
@@ -128,6 +153,7 @@ static int parse_text(const char *s, size_t n, time_t now,
 	} else {
 		return 0;
 	}
+	end = strip_repeats(msg, end, &ev->repeats);
 	/* HOST" (client IP, METHOD HOST:PORT, rule RULE) */
 	q = memchr(msg, '"', (size_t)(end - msg));
 	if (q == NULL || end - q < 9 || end[-1] != ')')
@@ -270,6 +296,7 @@ static int json_get(const char *s, size_t n, const char *key, char *out,
 static int parse_json(const char *s, size_t n, struct ctl_denied_event *ev)
 {
 	char v[JSON_VALUE], port[16];
+	long long repeats;
 
 	if (json_get(s, n, "event", v, sizeof(v)) != 0)
 		return 0;
@@ -279,6 +306,9 @@ static int parse_json(const char *s, size_t n, struct ctl_denied_event *ev)
 		ev->kind = CTL_DENIED_LEARN;
 	else
 		return 0;
+	if (json_get(s, n, "repeated", v, sizeof(v)) == 0 &&
+	    parse_number(v, 1, LONG_MAX, &repeats) == NULL)
+		ev->repeats = (long)repeats;
 	if (json_get(s, n, "time", v, sizeof(v)) != 0 ||
 	    json_time(v, &ev->time) != 0 ||
 	    json_get(s, n, "port", port, sizeof(port)) != 0 ||
@@ -343,7 +373,7 @@ void ctl_denied_add(struct ctl_denied *d, const struct ctl_denied_event *ev)
 		str_copy(h->host, ev->host, sizeof(h->host));
 		h->first = h->last = ev->time;
 	}
-	h->count++;
+	h->count += ev->repeats > 0 ? ev->repeats : 1;
 	h->kinds |= ev->kind;
 	if (ev->time < h->first)
 		h->first = ev->time;

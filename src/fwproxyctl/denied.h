@@ -24,6 +24,7 @@ struct ctl_denied_event {
 	char host[HOSTNAME_MAX + 1];
 	uint16_t port;
 	char rule[CTL_DENIED_RULE]; /* "FILE:LINE" or "default" */
+	long repeats; /* a "repeated N times" line: N refusals, else 0 */
 };
 
 /* Parses one log line of n bytes (no newline), text or JSON. Text lines

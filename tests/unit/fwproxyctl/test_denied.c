@@ -317,6 +317,48 @@ static void reading(void)
 	is_int(ctl_denied_read(&d, path, 0, now), -1, "a missing log");
 }
 
+/* The proxy writes a refusal repeated within seconds once more with its
+ * count; that line stands for that many refusals. */
+static void repeated_lines(void)
+{
+	time_t now = local(2026, 11, 27, 12, 0, 0);
+	struct ctl_denied_event ev;
+	struct ctl_denied d;
+
+	memset(&d, 0, sizeof(d));
+	is_int(parse("NOTICE   Nov 27 00:38:08.123 [42]: Proxying refused on "
+	             "filtered domain \"evil.test\" (client 10.137.0.13, "
+	             "CONNECT evil.test:443, rule default)",
+	             now, &ev),
+	       1, "repeats: the first line");
+	is_int(ev.repeats, 0, "repeats: none on it");
+	ctl_denied_add(&d, &ev);
+	is_int(parse("NOTICE   Nov 27 00:38:18.123 [42]: Proxying refused on "
+	             "filtered domain \"evil.test\" (client 10.137.0.13, "
+	             "CONNECT evil.test:443, rule default) repeated 41 times",
+	             now, &ev),
+	       1, "repeats: the count line is a refusal");
+	is_str(ev.host, "evil.test", "repeats: its host");
+	is_str(ev.rule, "default", "repeats: its rule, without the count");
+	is_int(ev.repeats, 41, "repeats: 41");
+	ctl_denied_add(&d, &ev);
+	is_int(d.v[0].count, 42, "repeats: 1 + 41 refusals");
+	is_int(parse("NOTICE   Nov 27 00:38:18.123 [42]: Proxying refused on "
+	             "filtered domain \"evil.test\" (client 10.137.0.13, "
+	             "CONNECT evil.test:443, rule default) repeated x times",
+	             now, &ev),
+	       0, "repeats: a malformed count is no refusal");
+	is_int(parse("{\"time\":\"2026-11-27T00:38:08.123Z\",\"level\":"
+	             "\"NOTICE\",\"pid\":42,\"event\":\"refused\",\"client\":"
+	             "\"10.137.0.13\",\"method\":\"GET\",\"url\":\"http://"
+	             "a.test/\",\"host\":\"a.test\",\"port\":80,\"rule\":"
+	             "\"default\",\"repeated\":7}",
+	             now, &ev),
+	       1, "repeats: a JSON count line");
+	is_int(ev.repeats, 7, "repeats: JSON 7");
+	ctl_denied_clear(&d);
+}
+
 int main(void)
 {
 	setenv("TZ", "Europe/Berlin", 1);
@@ -325,6 +367,7 @@ int main(void)
 	json_lines();
 	durations();
 	counting();
+	repeated_lines();
 	lines_to_add();
 	reading();
 	return done();
