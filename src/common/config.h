@@ -101,6 +101,7 @@ struct config {
 	char *group;
 	char *pid_file;
 	char *log_file;
+	int log_max_kib; /* LogMaxSize: rotate the file past it; 0: never */
 	int syslog;
 	enum log_level log_level;
 

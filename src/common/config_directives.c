@@ -20,7 +20,8 @@
 #define VALUE_MAX 4095
 /* The Via line is built once per reload in a fixed buffer, with room for
  * a host name's length. */
-#define VIA_NAME_MAX 255
+#define VIA_NAME_MAX    255
+#define LOG_MAX_KIB_MAX (1024 * 1024 * 1024)
 
 struct directive;
 
@@ -950,6 +951,8 @@ static const struct directive DIRECTIVES[] = {
     {"Deny", 1, 1, add_acl, 0, 0, 0},
     {"LogFile", 1, 1, set_path, FIELD(log_file), 0, 0},
     {"Syslog", 1, 1, set_bool, FIELD(syslog), 0, 0},
+    /* LogMaxSize KIB: past this the log file becomes FILE.1 (0: never). */
+    {"LogMaxSize", 1, 1, set_int, FIELD(log_max_kib), 0, LOG_MAX_KIB_MAX},
     {"LogLevel", 1, 1, set_log_level, 0, 0, 0},
     {"PidFile", 1, 1, set_path, FIELD(pid_file), 0, 0},
     {"DefaultErrorFile", 1, 1, set_path, FIELD(default_error_file), 0, 0},

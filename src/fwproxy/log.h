@@ -16,8 +16,33 @@ int log_open(const char *path, int use_syslog, enum log_level level);
 
 void log_set_level(enum log_level level);
 
-/* Reopens the log file by name (after rotation). 0 / -1 with errno. */
+/* Reopens the log file by name (after rotation), creating it when it is
+ * gone. 0 / -1 with errno; the old file stays in use on failure. */
 int log_reopen(void);
+
+/* Writes from now on to fd, an open file to append to (the log file
+ * opened anew by another process); takes ownership of fd. */
+void log_replace_fd(int fd);
+
+/* The LogFile path, NULL when none. */
+const char *log_path(void);
+
+/* Called when the file passed the size cap; it arranges for
+ * log_replace_fd() to be called with a new file. */
+typedef void log_rotate_fn(void);
+
+/* Caps the file at about bytes (0: no cap): past it, the file is renamed
+ * FILE.1 (replacing the one before) and a new FILE started, by rotate or,
+ * when NULL, by this process. */
+void log_set_max_size(off_t bytes, log_rotate_fn *rotate);
+
+/* Renames path to path.1. 0 / -1 with errno. */
+int log_rotate_file(const char *path);
+
+/* Lines lost since the last one written (a full disk); the next line that
+ * can be written is preceded by one that says how many were lost. A line
+ * is written whole or not at all. */
+unsigned long log_dropped(void);
 
 /* 1 when a message at level would be written. */
 int log_enabled(enum log_level level);

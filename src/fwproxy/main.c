@@ -20,6 +20,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "logchan.h"
+#include "parent.h"
 #include "path.h"
 #include "preflight.h"
 #include "proxy.h"
@@ -191,8 +193,57 @@ struct worker {
 	struct proxy px;
 	struct event_source signals;
 	struct reloader *reloader;
+	struct event_source log_chan; /* fd -1 without a root parent */
 	const char *config_path;
 };
+
+static struct worker the_worker;
+
+/* A new log file: made here, or asked of the root parent, which can create
+ * files where the worker cannot. */
+static void log_reopen_or_ask(enum logchan_request r)
+{
+	if (the_worker.log_chan.fd != -1) {
+		if (logchan_ask(the_worker.log_chan.fd, r) == -1)
+			log_msg(LOG_LEVEL_ERROR, "Cannot ask for a new log: %s",
+			        strerror(errno));
+		return;
+	}
+	if (log_reopen() == -1)
+		log_msg(LOG_LEVEL_ERROR, "Cannot reopen the log: %s",
+		        strerror(errno));
+}
+
+static void ask_rotation(void)
+{
+	log_reopen_or_ask(LOGCHAN_ROTATE);
+}
+
+static void apply_log_settings(const struct config *cfg)
+{
+	log_set_level(cfg->log_level);
+	log_set_json(cfg->log_json);
+	log_set_max_size((off_t)cfg->log_max_kib * 1024,
+	                 the_worker.log_chan.fd != -1 ? ask_rotation : NULL);
+}
+
+static void log_chan_event(struct event_source *src, uint32_t events)
+{
+	int fd;
+
+	(void)events;
+	while ((fd = logchan_read_answer(src->fd)) != -2) {
+		if (fd >= 0)
+			log_replace_fd(fd);
+		else
+			log_msg(LOG_LEVEL_ERROR, "Cannot reopen the log: %s",
+			        strerror(errno));
+	}
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* The parent is gone; PR_SET_PDEATHSIG stops this worker. */
+		event_remove(the_worker.px.loop, src);
+	}
+}
 
 /* The end of a reload, built off the loop by reload.c. */
 static void reload_done(void *arg, struct runtime *rt)
@@ -205,8 +256,7 @@ static void reload_done(void *arg, struct runtime *rt)
 		return;
 	}
 	warn_fixed_settings(w->px.rt->cfg, rt->cfg);
-	log_set_level(rt->cfg->log_level);
-	log_set_json(rt->cfg->log_json);
+	apply_log_settings(rt->cfg);
 	proxy_set_runtime(&w->px, rt);
 	log_msg(LOG_LEVEL_NOTICE, "Reloaded %s (%zu rules)", w->config_path,
 	        rt->filter ? filter_count(rt->filter) : (size_t)0);
@@ -221,13 +271,12 @@ static void signal_event(struct event_source *src, uint32_t events)
 	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
+			/* As tinyproxy 1.11: logrotate's postrotate reloads. */
+			log_reopen_or_ask(LOGCHAN_REOPEN);
 			reloader_start(w->reloader);
 			break;
 		case SIGUSR1:
-			if (log_reopen() == -1)
-				log_msg(LOG_LEVEL_ERROR,
-				        "Cannot reopen the log: %s",
-				        strerror(errno));
+			log_reopen_or_ask(LOGCHAN_REOPEN);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -249,35 +298,44 @@ static void signal_event(struct event_source *src, uint32_t events)
 
 static int run_worker(struct runtime *rt, int listen_fd,
                       const char *config_path, const sigset_t *sigs,
-                      int privileged)
+                      int privileged, int log_chan)
 {
-	static struct worker w;
+	struct worker *w = &the_worker;
 	char err[256];
 	const struct config *cfg = rt->cfg;
 	const char *readable[MAX_READABLE], *writable[3];
 	const struct error_file *ef;
 	int r = 0, w_n = 0, i;
 
-	w.config_path = config_path;
-	if (proxy_init(&w.px, listen_fd, rt, err, sizeof(err)) == -1) {
+	w->config_path = config_path;
+	if (proxy_init(&w->px, listen_fd, rt, err, sizeof(err)) == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
 		return 1;
 	}
-	w.signals.fd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	w.signals.fn = signal_event;
-	w.signals.owner = &w;
-	if (w.signals.fd == -1 ||
-	    event_add(w.px.loop, &w.signals, EPOLLIN) == -1) {
+	w->signals.fd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	w->signals.fn = signal_event;
+	w->signals.owner = w;
+	if (w->signals.fd == -1 ||
+	    event_add(w->px.loop, &w->signals, EPOLLIN) == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "signalfd: %s", strerror(errno));
 		return 1;
 	}
-	w.reloader = reloader_new(w.px.loop, config_path, report_log, NULL,
-	                          reload_done, &w, err, sizeof(err));
-	if (w.reloader == NULL) {
+	w->reloader = reloader_new(w->px.loop, config_path, report_log, NULL,
+	                           reload_done, w, err, sizeof(err));
+	if (w->reloader == NULL) {
 		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
 		return 1;
 	}
-	runtime_set_disposer(reloader_dispose, w.reloader);
+	runtime_set_disposer(reloader_dispose, w->reloader);
+	w->log_chan.fd = log_chan;
+	w->log_chan.fn = log_chan_event;
+	w->log_chan.owner = w;
+	if (log_chan != -1 &&
+	    event_add(w->px.loop, &w->log_chan, EPOLLIN) == -1) {
+		log_msg(LOG_LEVEL_CRITICAL, "epoll: %s", strerror(errno));
+		return 1;
+	}
+	apply_log_settings(cfg);
 	if (privileged && sandbox_drop_privileges(cfg->user, cfg->group, err,
 	                                          sizeof(err)) == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
@@ -309,39 +367,40 @@ static int run_worker(struct runtime *rt, int listen_fd,
 	        FWPROXY_VERSION,
 	        rt->filter ? filter_count(rt->filter) : (size_t)0);
 	startup_ready();
-	proxy_run(&w.px);
+	proxy_run(&w->px);
 	runtime_set_disposer(NULL, NULL);
-	reloader_free(w.reloader);
-	proxy_free(&w.px);
+	reloader_free(w->reloader);
+	proxy_free(&w->px);
 	log_msg(LOG_LEVEL_NOTICE, "Stopped");
 	return r;
 }
 
-/* The root parent of an unprivileged worker: it never touches the network;
- * it passes signals on and removes the pid file when the worker ends. */
-static int run_parent(pid_t worker, const sigset_t *sigs, const char *pid_file)
-{
-	int status = 0;
+struct worker_start {
+	struct runtime *rt;
+	int listen_fd;
+	const char *config_path;
+	const sigset_t *sigs;
+};
 
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(sigs, &si);
-		if (sig == -1)
-			continue;
-		if (sig == SIGCHLD) {
-			if (waitpid(worker, &status, WNOHANG) == worker)
-				break;
-			continue;
+/* In the forked worker. A worker started again reads the configuration
+ * anew: the one at start-up may have been replaced by reloads since. */
+static int start_worker(void *ctx, int chan, int restarts)
+{
+	struct worker_start *ws = ctx;
+	struct runtime *rt = ws->rt;
+
+	if (restarts > 0) {
+		struct config *cfg =
+		    config_load(ws->config_path, report_log, NULL);
+		struct runtime *fresh =
+		    cfg != NULL ? runtime_new(cfg, report_log, NULL) : NULL;
+		if (fresh != NULL) {
+			runtime_unref(rt);
+			rt = fresh;
 		}
-		kill(worker, sig);
 	}
-	if (pid_file != NULL)
-		unlink(pid_file);
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	log_msg(LOG_LEVEL_CRITICAL, "Worker ended by signal %d",
-	        WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	return 1;
+	return run_worker(rt, ws->listen_fd, ws->config_path, ws->sigs, 1,
+	                  chan);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -393,7 +452,6 @@ int main(int argc, char **argv)
 	const struct config *cfg;
 	sigset_t sigs;
 	int errors = 0, listen_fd, privileged, status;
-	pid_t worker;
 
 	if (parse_options(argc, argv, &o) == -1)
 		return 2;
@@ -445,28 +503,22 @@ int main(int argc, char **argv)
 	if (!privileged) {
 		/* The worker frees rt when it ends. */
 		char *pid_file = cfg->pid_file ? xstrdup(cfg->pid_file) : NULL;
-		status = run_worker(rt, listen_fd, o.config_path, &sigs, 0);
+		status = run_worker(rt, listen_fd, o.config_path, &sigs, 0, -1);
 		if (pid_file != NULL)
 			unlink(pid_file);
 		free(pid_file);
 		log_close();
 		return status;
 	}
-	worker = fork();
-	if (worker == -1) {
-		log_msg(LOG_LEVEL_CRITICAL, "fork: %s", strerror(errno));
-		goto fail;
+	{
+		struct worker_start ws = {rt, listen_fd, o.config_path, &sigs};
+		struct parent_args pa = {.sigs = &sigs,
+		                         .listen_fd = listen_fd,
+		                         .pid_file = cfg->pid_file,
+		                         .worker = start_worker,
+		                         .ctx = &ws};
+		status = parent_run(&pa);
 	}
-	if (worker == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			_exit(1);
-		_exit(run_worker(rt, listen_fd, o.config_path, &sigs, 1));
-	}
-	/* The worker says when start-up is done, or ends without a word. */
-	startup_detach();
-	close(listen_fd);
-	status = run_parent(worker, &sigs, cfg->pid_file);
 	runtime_unref(rt);
 	log_close();
 	return status;

@@ -536,6 +536,11 @@ void proxy_stop(struct proxy *px)
 	px->stopping = 1;
 	px->stop_deadline_ms = event_now_ms() + STOP_GRACE_MS;
 	event_remove(px->loop, &px->listener);
+	close(px->listener.fd);
+	px->listener.fd = -1;
+	if (px->reserve_fd != -1)
+		close(px->reserve_fd);
+	px->reserve_fd = -1;
 	for (c = px->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->phase == PHASE_HEAD && c->cin.len == 0)

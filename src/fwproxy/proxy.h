@@ -13,6 +13,7 @@
 #include "hostname.h"
 #include "http_parse.h"
 #include "resolve.h"
+#include "stop_grace.h"
 
 #define RECENT_REFUSALS 32
 
@@ -114,9 +115,10 @@ void proxy_run(struct proxy *px);
 /* Swaps in a new runtime for new requests. */
 void proxy_set_runtime(struct proxy *px, struct runtime *rt);
 
-/* Stops accepting; idle connections close now, busy ones after their
+/* Stops accepting and closes the listening socket, so that new clients are
+ * refused at once; idle connections close now, busy ones after their
  * current exchange or after STOP_GRACE_MS at the latest. */
-#define STOP_GRACE_MS 10000
+#define STOP_GRACE_MS (STOP_GRACE_SECONDS * 1000)
 void proxy_stop(struct proxy *px);
 
 void proxy_free(struct proxy *px);

@@ -390,6 +390,12 @@ static const int allowed_syscalls[] = {
      * daemon removes its own pid file on exit. */
     SCMP_SYS(unlink),
     SCMP_SYS(unlinkat),
+    /* The log: a line a full disk cut is taken back; past LogMaxSize
+     * the file is renamed (Landlock keeps both to the log's folder). */
+    SCMP_SYS(ftruncate),
+    SCMP_SYS(rename),
+    SCMP_SYS(renameat),
+    SCMP_SYS(renameat2),
     SCMP_SYS(epoll_create),
     SCMP_SYS(epoll_create1),
     SCMP_SYS(epoll_ctl),
