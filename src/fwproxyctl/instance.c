@@ -17,13 +17,14 @@
 #include "file.h"
 #include "proc.h"
 #include "rules_source.h"
+#include "stop_grace.h"
 #include "template.h"
 #include "transparent.h"
 #include "util.h"
 
 #define FILE_MAX        (16 << 20)
 #define START_CHECK_MS  300
-#define STOP_TIMEOUT_MS 5000
+#define STOP_TIMEOUT_MS ((STOP_GRACE_SECONDS + STOP_MARGIN_SECONDS) * 1000)
 
 char *ctl_instance_path(const struct ctl *c, const char *name, const char *file)
 {
@@ -94,7 +95,9 @@ pid_t ctl_instance_pid(const struct ctl *c, const char *name)
 	char *config = ctl_instance_path(c, name, "config");
 	pid_t pid = ctl_proc_read_pid(pidfile);
 
-	if (pid != 0 && !ctl_proc_is_ours(pid, config))
+	/* A stopped proxy (SIGSTOP) serves no one: update replaces it. */
+	if (pid != 0 &&
+	    (!ctl_proc_is_ours(pid, config) || ctl_proc_stopped(pid, config)))
 		pid = 0;
 	free(pidfile);
 	free(config);
@@ -175,6 +178,8 @@ char *ctl_instance_render(const struct ctl *c, const struct ctl_vm_rules *vm,
 		out = name_rules_source(out, vm->path);
 	if (out != NULL)
 		out = transparent_setting(out, vm->path, err, errlen);
+	if (out != NULL)
+		out = ctl_template_cap_log(out);
 	free(log);
 	free(pid);
 	free(rules);

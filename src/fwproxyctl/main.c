@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -84,6 +85,24 @@ static int check_names(struct ctl *c, int argc, char **argv)
 	return bad ? -1 : 0;
 }
 
+/* The size of NAME/log as "512", "12K" or "1.5M"; "--" when none. */
+static void log_size(const struct ctl *c, const char *name, char *out,
+                     size_t size)
+{
+	char *path = ctl_instance_path(c, name, "log");
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		str_copy(out, "--", size);
+	else if (st.st_size < 1024)
+		snprintf(out, size, "%lld", (long long)st.st_size);
+	else if (st.st_size < 1024 * 1024)
+		snprintf(out, size, "%lldK", (long long)st.st_size / 1024);
+	else
+		snprintf(out, size, "%.1fM", (double)st.st_size / 1048576.0);
+	free(path);
+}
+
 static int cmd_show(struct ctl *c, int argc, char **argv)
 {
 	struct ctl_fw_list fw;
@@ -93,13 +112,13 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 	(void)argv;
 	if (ctl_firewall_list(&c->fw, &fw) != 0)
 		memset(&fw, 0, sizeof(fw));
-	printf("%-20s %-16s %-12s %-10s %-16s %-13s %s\n", "Name", "IP",
+	printf("%-20s %-16s %-12s %-10s %-16s %-13s %-10s %s\n", "Name", "IP",
 	       "Interface", "Proxy_Pid", "Proxy_Address", "Firewall_Rule",
-	       "Rules_From");
+	       "Rules_From", "Log_Size");
 	for (i = 0; i < c->rd->count; i++) {
 		const struct ctl_vm_rules *vm = &c->rd->vms[i];
 		struct ctl_vm_state st;
-		char pid[16] = "--", addr[32] = "--";
+		char pid[16] = "--", addr[32] = "--", size[32];
 		const char *rule = c->fw.kind == CTL_FW_NONE ? "--" : "no";
 
 		ctl_instance_state(c, vm, &st);
@@ -111,9 +130,11 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 		for (j = 0; j < fw.count; j++)
 			if (strcmp(fw.v[j].name, vm->name) == 0)
 				rule = "yes";
-		printf("%-20s %-16s %-12s %-10s %-16s %-13s %s\n", vm->name,
-		       vm->ip_text, st.iface ? st.iface : "--", pid, addr, rule,
-		       ctl_rules_from_name(ctl_rules_from(vm)));
+		log_size(c, vm->name, size, sizeof(size));
+		printf("%-20s %-16s %-12s %-10s %-16s %-13s %-10s %s\n",
+		       vm->name, vm->ip_text, st.iface ? st.iface : "--", pid,
+		       addr, rule, ctl_rules_from_name(ctl_rules_from(vm)),
+		       size);
 	}
 	ctl_fw_list_free(&fw);
 	return 0;

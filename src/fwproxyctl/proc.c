@@ -318,6 +318,28 @@ int ctl_proc_kill_all_of(const char *config_path)
 	return (int)n;
 }
 
+static int is_stopped(pid_t pid)
+{
+	char state;
+	pid_t pgrp;
+
+	return proc_stat(pid, &state, &pgrp) == 0 &&
+	       (state == 'T' || state == 't');
+}
+
+int ctl_proc_stopped(pid_t pid, const char *config_path)
+{
+	pid_t members[64];
+	size_t i, n = group_members(pid, config_path, members, 64);
+
+	if (is_stopped(pid))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (is_stopped(members[i]))
+			return 1;
+	return 0;
+}
+
 void ctl_proc_kill_leftovers(pid_t pgid, const char *config_path)
 {
 	pid_t members[64];

@@ -23,6 +23,10 @@ int ctl_proc_write_pid(const char *path, pid_t pid);
  * another program that reused the pid). */
 int ctl_proc_is_ours(pid_t pid, const char *config_path);
 
+/* 1 when pid, or a process of its group running config_path (the worker),
+ * is stopped (SIGSTOP, a debugger): the proxy serves no one. */
+int ctl_proc_stopped(pid_t pid, const char *config_path);
+
 /* A TCP socket listening on addr:port, bound to iface (SO_BINDTODEVICE,
  * SO_REUSEADDR). Returns the descriptor or -1 (errno set). */
 int ctl_proc_listen(const char *iface, struct in_addr addr, uint16_t port);

@@ -185,3 +185,22 @@ int ctl_template_directive(const char *config, const char *keyword, char *out,
 	}
 	return -1;
 }
+
+char *ctl_template_cap_log(char *config)
+{
+	static const char LINE[] = "\n# Added by fwproxyctl: /run is small "
+	                           "and shared by every VM.\n"
+	                           "LogMaxSize %d\n";
+	char value[32];
+	size_t n = strlen(config), size = n + sizeof(LINE) + 16;
+	char *out;
+
+	if (ctl_template_directive(config, "LogMaxSize", value,
+	                           sizeof(value)) == 0)
+		return config;
+	out = xmalloc(size);
+	memcpy(out, config, n);
+	snprintf(out + n, size - n, LINE, CTL_LOG_MAX_KIB);
+	free(config);
+	return out;
+}

@@ -39,4 +39,10 @@ char *ctl_template_builtin(const char *user, const char *group);
 int ctl_template_directive(const char *config, const char *keyword, char *out,
                            size_t outlen);
 
+/* Logs live in /run, a small tmpfs shared by every VM: unless config sets
+ * LogMaxSize, a line capping the log at CTL_LOG_MAX_KIB (rotated to
+ * log.1) is appended. Takes ownership of config; returns the result. */
+#define CTL_LOG_MAX_KIB 1024
+char *ctl_template_cap_log(char *config);
+
 #endif

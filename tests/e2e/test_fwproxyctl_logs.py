@@ -1,0 +1,139 @@
+"""Under fwproxyctl (root parent, worker as nobody, logs in a root-owned
+run directory): Debian's logrotate stanza for tinyproxy rotates a VM's log;
+each log is capped and its size shown; a stopped worker does not count as
+running and update replaces it; a killed worker is started again by its
+parent without an update."""
+import gzip
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+WORK = ("work", "10.137.0.13")
+
+TEMPLATE = ("User nobody\nGroup nogroup\nPort {port}\nListen {bind_ip}\n"
+            "Timeout 600\nLogFile \"{log_file}\"\nLogLevel Info\n"
+            "PidFile \"{pid_file}\"\nAllow {vm_ip}\n"
+            "Filter \"{rules_file}\"\nFilterExtended On\n"
+            "FilterDefaultDeny Yes\n")
+
+# Debian 12's /etc/logrotate.d/tinyproxy; only the path and the reload
+# (invoke-rc.d's start-stop-daemon --signal 1) differ.
+DEBIAN_STANZA = """{log} {{
+	rotate 14
+	daily
+	compress
+	missingok
+	postrotate
+		kill -HUP $(cat {pid}) > /dev/null
+	endscript
+	notifempty
+}}
+"""
+
+
+@pytest.fixture(scope="module")
+def ops(env):
+    d = os.path.join(env.base, "rules-ops")
+    os.makedirs(d)
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write(TEMPLATE)
+    env.write_rules(*WORK, "^work\\.test$\n", config_dir=d)
+    run_dir = os.path.join(env.base, "run-ops")
+    env.ops = {"config_dir": d, "run_dir": run_dir}
+    r = env.ctl("update", **env.ops)
+    assert "work: started" in r.stdout, r.stdout + r.stderr
+    try:
+        yield env
+    finally:
+        env.ctl("kill-all", **env.ops)
+
+
+def path(env, name):
+    return os.path.join(env.ops["run_dir"], "work", name)
+
+
+def show(env):
+    lines = env.ctl("show", **env.ops).stdout.splitlines()
+    assert lines[0].split() == ["Name", "IP", "Interface", "Proxy_Pid",
+                                "Proxy_Address", "Firewall_Rule",
+                                "Rules_From", "Log_Size"]
+    return {f[0]: f for f in (l.split() for l in lines[1:])}
+
+
+def children(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return [int(x) for x in f.read().split()]
+
+
+def wait_for(pred, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return pred()
+
+
+def log_text(env):
+    with open(path(env, "log")) as f:
+        return f.read()
+
+
+def test_log_capped_and_size_shown(ops):
+    with open(path(ops, "config")) as f:
+        assert re.search(r"^LogMaxSize 1024$", f.read(), re.M)
+    assert ops.fetch("vm1", "http://work.test/") == 200
+    row = show(ops)["work"]
+    assert row[7] == str(os.path.getsize(path(ops, "log"))) or \
+        re.fullmatch(r"\d+K", row[7]), row
+
+
+def test_debian_logrotate_stanza(ops, tmp_path):
+    assert ops.fetch("vm1", "http://work.test/before") == 200
+    assert wait_for(lambda: "/before" in log_text(ops))
+    conf = tmp_path / "logrotate.conf"
+    conf.write_text(DEBIAN_STANZA.format(log=path(ops, "log"),
+                                         pid=path(ops, "pid")))
+    r = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "state"),
+                        str(conf)], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert wait_for(lambda: os.path.exists(path(ops, "log")))
+    assert ops.fetch("vm1", "http://work.test/after") == 200
+    assert wait_for(lambda: "/after" in log_text(ops)), log_text(ops)
+    with gzip.open(path(ops, "log.1.gz"), "rt") as f:
+        old = f.read()
+    assert "/before" in old and "/after" not in old
+    assert "Cannot reopen" not in old + log_text(ops)
+
+
+def test_killed_worker_started_again_without_update(ops):
+    pid = int(show(ops)["work"][3])
+    worker = children(pid)[0]
+    os.kill(worker, signal.SIGKILL)
+    assert wait_for(lambda: children(pid) and children(pid)[0] != worker, 5)
+    assert ops.fetch("vm1", "http://work.test/") == 200
+    assert int(show(ops)["work"][3]) == pid
+    assert re.search(r"Worker ended by signal 9 \(Killed\)", log_text(ops))
+
+
+def test_stopped_worker_is_not_running(ops):
+    pid = int(show(ops)["work"][3])
+    worker = children(pid)[0]
+    os.kill(worker, signal.SIGSTOP)
+    try:
+        assert show(ops)["work"][3] == "--"
+        r = ops.ctl("update", **ops.ops)
+        assert "work: started" in r.stdout, r.stdout + r.stderr
+        new = int(show(ops)["work"][3])
+        assert new != pid
+        assert ops.fetch("vm1", "http://work.test/") == 200
+        assert wait_for(lambda: not os.path.exists("/proc/%d" % worker))
+    finally:
+        if os.path.exists("/proc/%d" % worker):
+            os.kill(worker, signal.SIGCONT)
