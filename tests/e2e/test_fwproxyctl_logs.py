@@ -8,9 +8,14 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "integration"))
+import fwtest  # noqa: E402  Debian's logrotate stanza for tinyproxy
 
 WORK = ("work", "10.137.0.13")
 
@@ -19,21 +24,6 @@ TEMPLATE = ("User nobody\nGroup nogroup\nPort {port}\nListen {bind_ip}\n"
             "PidFile \"{pid_file}\"\nAllow {vm_ip}\n"
             "Filter \"{rules_file}\"\nFilterExtended On\n"
             "FilterDefaultDeny Yes\n")
-
-# Debian 12's /etc/logrotate.d/tinyproxy; only the path and the reload
-# (invoke-rc.d's start-stop-daemon --signal 1) differ.
-DEBIAN_STANZA = """{log} {{
-	rotate 14
-	daily
-	compress
-	missingok
-	postrotate
-		kill -HUP $(cat {pid}) > /dev/null
-	endscript
-	notifempty
-}}
-"""
-
 
 @pytest.fixture(scope="module")
 def ops(env):
@@ -97,8 +87,8 @@ def test_debian_logrotate_stanza(ops, tmp_path):
     assert ops.fetch("vm1", "http://work.test/before") == 200
     assert wait_for(lambda: "/before" in log_text(ops))
     conf = tmp_path / "logrotate.conf"
-    conf.write_text(DEBIAN_STANZA.format(log=path(ops, "log"),
-                                         pid=path(ops, "pid")))
+    conf.write_text(fwtest.debian_logrotate_stanza(path(ops, "log"),
+                                                  path(ops, "pid")))
     r = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "state"),
                         str(conf)], capture_output=True, text=True,
                        timeout=30)

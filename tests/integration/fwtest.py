@@ -506,3 +506,26 @@ def until_closed(s, limit, reset_is_close=False):
         if not reset_is_close:
             raise
         return data, time.monotonic() - t0
+
+
+def traversable(path):
+    """Lets an unprivileged worker reach the files below path (to read its
+    config on reload) without letting it write there."""
+    path = str(path)
+    while path != "/":
+        os.chmod(path, os.stat(path).st_mode | 0o711)
+        path = os.path.dirname(path)
+
+
+def debian_logrotate_stanza(log, pid_file):
+    """/etc/logrotate.d/tinyproxy of Debian 12's tinyproxy package
+    (data/logrotate-tinyproxy), unchanged but for the log's path and its
+    reload: "invoke-rc.d --quiet tinyproxy reload" is start-stop-daemon
+    --signal 1, i.e. SIGHUP to the pid in pid_file."""
+    with open(os.path.join(DATA, "logrotate-tinyproxy")) as f:
+        text = f.read()
+    assert "/var/log/tinyproxy/tinyproxy.log {" in text
+    assert "invoke-rc.d --quiet tinyproxy reload" in text
+    return text.replace("/var/log/tinyproxy/tinyproxy.log", log).replace(
+        "invoke-rc.d --quiet tinyproxy reload",
+        "kill -HUP $(cat %s)" % pid_file)

@@ -12,62 +12,31 @@ import subprocess
 import pytest
 
 import fwtest
+import hostile
 from fwtest import curl
 
-# /etc/logrotate.d/tinyproxy of Debian 12's tinyproxy 1.11.1-2.1+deb12u1.
-# Only the path and the postrotate command differ: "invoke-rc.d --quiet
-# tinyproxy reload" is start-stop-daemon --signal 1, i.e. SIGHUP.
-DEBIAN_STANZA = """{log} {{
-	rotate 14
-	daily
-	compress
-	missingok
-	postrotate
-		kill -HUP $(cat {pid}) > /dev/null
-	endscript
-	notifempty
-}}
-"""
-
 ROOT_PARENT = "User nobody\nGroup nogroup"
-
-
-def traversable(path):
-    """Lets the unprivileged worker reach files below path (to read its
-    config on reload) without letting it write there."""
-    path = str(path)
-    while path != "/":
-        os.chmod(path, os.stat(path).st_mode | 0o711)
-        path = os.path.dirname(path)
 
 
 def start(fwproxy, tmp_path, root_parent, extra=""):
     if root_parent:
         if os.geteuid() != 0:
             pytest.skip("needs root")
-        traversable(tmp_path)
+        fwtest.traversable(tmp_path)
     pid_file = os.path.join(str(tmp_path), "fw.pid")
     p = fwproxy('PidFile "%s"\n%s\n%s' % (
         pid_file, ROOT_PARENT if root_parent else "", extra))
     if root_parent:
         os.chmod(p.dir, 0o755)  # root's: the worker cannot create files
-        assert fwtest.wait_for(lambda: len(children(p.pid)) == 1, 5)
+        assert fwtest.wait_for(lambda: len(hostile.children(p.pid)) == 1, 5)
     assert fwtest.wait_for(lambda: os.path.exists(pid_file), 5)
     return p, pid_file
-
-
-def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(x) for x in f.read().split()]
-    except FileNotFoundError:
-        return []
 
 
 def logrotate(tmp_path, p, pid_file):
     conf = os.path.join(str(tmp_path), "logrotate.conf")
     with open(conf, "w") as f:
-        f.write(DEBIAN_STANZA.format(log=p.log_path, pid=pid_file))
+        f.write(fwtest.debian_logrotate_stanza(p.log_path, pid_file))
     r = subprocess.run(["logrotate", "-f", "-s",
                         os.path.join(str(tmp_path), "logrotate.state"), conf],
                        capture_output=True, text=True, timeout=30)
@@ -99,7 +68,7 @@ def test_debian_logrotate_stanza(fwproxy, world, tmp_path, root_parent):
 
 def test_sigusr1_under_root_parent(fwproxy, world, tmp_path):
     p, _ = start(fwproxy, tmp_path, True)
-    worker = children(p.pid)[0]
+    worker = hostile.children(p.pid)[0]
     assert curl(p, world.origin_url("before.test", "/1"),
                 tmp=tmp_path).status == 200
     assert p.wait_log(r"before\.test")

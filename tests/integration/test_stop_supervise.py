@@ -13,24 +13,16 @@ import time
 import pytest
 
 import fwtest
+import hostile
 
 GRACE_S = 10  # STOP_GRACE_SECONDS in src/common/stop_grace.h
 ROOT_PARENT = "User nobody\nGroup nogroup"
 
 
-def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(x) for x in f.read().split()]
-    except FileNotFoundError:
-        return []
-
-
-def traversable(path):
-    path = str(path)
-    while path != "/":
-        os.chmod(path, os.stat(path).st_mode | 0o711)
-        path = os.path.dirname(path)
+def worker(p):
+    """The root parent's worker, None while there is none."""
+    kids = hostile.children(p.pid)
+    return kids[0] if kids else None
 
 
 @pytest.mark.parametrize("root_parent", [False, True],
@@ -39,7 +31,7 @@ def test_sigterm_during_100mb_transfer(fwproxy, world, tmp_path, root_parent):
     if root_parent:
         if os.geteuid() != 0:
             pytest.skip("needs root")
-        traversable(tmp_path)
+        fwtest.traversable(tmp_path)
     p = fwproxy(ROOT_PARENT if root_parent else "")
     out = tmp_path / "big.out"
     # 25 MB/s: the 100 MB take about 4 s, well inside the grace period.
@@ -55,14 +47,14 @@ def test_sigterm_during_100mb_transfer(fwproxy, world, tmp_path, root_parent):
         p.signal(signal.SIGTERM)
         # A new client is refused at once, not queued until the end.
         refused = None
-        while time.monotonic() - t0 < 2 and refused is None:
+        while time.monotonic() - t0 < 3 and refused is None:
             try:
                 s = socket.create_connection(("127.0.0.1", p.port), 1)
                 s.close()
                 time.sleep(0.02)
             except ConnectionRefusedError:
                 refused = time.monotonic() - t0
-        assert refused is not None and refused < 1.0, \
+        assert refused is not None and refused < 2.0, \
             "a new client was still accepted after SIGTERM"
         assert p.alive(), "it must not exit before the transfer is done"
         stdout, stderr = dl.communicate(timeout=GRACE_S + 5)
@@ -107,30 +99,28 @@ def test_sigterm_grace_cuts_and_logs(fwproxy, world, tmp_path):
 def test_kill9_worker_is_started_again(fwproxy, world, tmp_path):
     if os.geteuid() != 0:
         pytest.skip("needs root")
-    traversable(tmp_path)
+    fwtest.traversable(tmp_path)
     p = fwproxy(ROOT_PARENT)
-    assert fwtest.wait_for(lambda: len(children(p.pid)) == 1, 5)
-    first = children(p.pid)[0]
+    assert fwtest.wait_for(lambda: worker(p) is not None, 10)
+    first = worker(p)
     os.kill(first, signal.SIGKILL)
     assert p.wait_log(r"CRITICAL .*Worker ended by signal 9 \(Killed\) "
                       r"after \d+ s; starting a new one in 1 s"), p.log_text()
-    assert fwtest.wait_for(
-        lambda: children(p.pid) and children(p.pid)[0] != first, 5)
+    assert fwtest.wait_for(lambda: worker(p) not in (None, first), 10)
     assert p.wait_log(r"Worker \d+ started again \(restart 1\)")
     r = fwtest.curl(p, world.origin_url("again.test", "/"), tmp=tmp_path)
     assert r.status == 200
     # Dying again at once: the wait doubles.
-    second = children(p.pid)[0]
+    second = worker(p)
     os.kill(second, signal.SIGKILL)
     assert p.wait_log(r"starting a new one in 2 s"), p.log_text()
     t0 = time.monotonic()
-    assert fwtest.wait_for(
-        lambda: children(p.pid) and children(p.pid)[0] != second, 5)
+    assert fwtest.wait_for(lambda: worker(p) not in (None, second), 10)
     assert time.monotonic() - t0 > 1.5
     assert fwtest.curl(p, world.origin_url("again.test", "/"),
                        tmp=tmp_path).status == 200
     # SIGTERM while waiting to start one ends the parent at once.
-    third = children(p.pid)[0]
+    third = worker(p)
     os.kill(third, signal.SIGKILL)
     assert p.wait_log(r"starting a new one in 4 s")
     t0 = time.monotonic()

@@ -4,44 +4,25 @@ promised length, a CONNECT tunnel reset."""
 
 import socket
 import subprocess
-import threading
 
 import fwtest
+import hostile
 
 CUT = (r"Transfer cut short by the %s: 127\.0\.0\.1 \"GET %s\" %d "
        r"up=0 down=(\d+) \d+ms rule=default")
 
 
-class ShortOrigin:
+def short_answer(sock, head):
     """Promises Content-Length 1000000 and closes after 100 body bytes."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            c.recv(65536)
-            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" +
-                      b"x" * 100)
-            c.close()
-
-    def close(self):
-        self.sock.close()
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" +
+                 b"x" * 100)
 
 
 def test_server_cuts_short(fwproxy, tmp_path):
-    origin = ShortOrigin()
+    origin = hostile.RawOrigin(short_answer)
     try:
         p = fwproxy()
-        url = "http://127.0.0.1:%d/file" % origin.port
+        url = origin.url("/file")
         r = fwtest.curl(p, url, tmp=tmp_path)
         assert r.status == 200
         m = p.wait_log(r"WARNING .*" + CUT % ("server", url.replace(".", r"\."),
@@ -50,7 +31,7 @@ def test_server_cuts_short(fwproxy, tmp_path):
         assert int(m.group(1)) >= 100
         assert not fwtest.log_lines(p.log_text(), r"INFO .*Request .*/file")
     finally:
-        origin.close()
+        origin.stop()
 
 
 def test_client_gives_up(fwproxy, world, tmp_path):
