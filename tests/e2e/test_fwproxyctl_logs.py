@@ -102,6 +102,21 @@ def test_debian_logrotate_stanza(ops, tmp_path):
     assert "Cannot reopen" not in old + log_text(ops)
 
 
+def test_sigusr1_to_the_pid_file(ops):
+    assert ops.fetch("vm1", "http://work.test/usr1-before") == 200
+    assert wait_for(lambda: "/usr1-before" in log_text(ops))
+    os.rename(path(ops, "log"), path(ops, "log.old"))
+    with open(path(ops, "pid")) as f:
+        os.kill(int(f.read()), signal.SIGUSR1)
+    assert wait_for(lambda: os.path.exists(path(ops, "log")))
+    assert ops.fetch("vm1", "http://work.test/usr1-after") == 200
+    assert wait_for(lambda: "/usr1-after" in log_text(ops)), log_text(ops)
+    with open(path(ops, "log.old")) as f:
+        old = f.read()
+    assert "/usr1-after" not in old
+    assert "Cannot reopen" not in old + log_text(ops)
+
+
 def test_killed_worker_started_again_without_update(ops):
     pid = int(show(ops)["work"][3])
     worker = children(pid)[0]

@@ -64,6 +64,9 @@ def test_debian_logrotate_stanza(fwproxy, world, tmp_path, root_parent):
     if root_parent:
         st = os.stat(p.log_path)
         assert st.st_uid == 0, "the root parent creates the new log"
+        # The parent writes to the new file too.
+        os.kill(hostile.children(p.pid)[0], signal.SIGKILL)
+        assert p.wait_log(r"Worker ended by signal 9"), p.log_text()
 
 
 def test_sigusr1_under_root_parent(fwproxy, world, tmp_path):
