@@ -967,15 +967,23 @@ static void test_files(void)
  * doubling). */
 #define LONG_LIST 1000
 
+/* LONG_LIST entries in the list at head, entry n's field reading fmt % n. */
+#define CHECK_NAMED_LIST(head, field, fmt, what)                               \
+	do {                                                                   \
+		int n_ = 0, in_order_ = 1;                                     \
+		for (__typeof__(head) e_ = (head); e_ != NULL;                 \
+		     e_ = e_->next, n_++) {                                    \
+			snprintf(want, sizeof(want), fmt, n_);                 \
+			in_order_ &= strcmp(e_->field, want) == 0;             \
+		}                                                              \
+		ok(n_ == LONG_LIST && in_order_, "%s: %d in order", what, n_); \
+	} while (0)
+
 static void test_long_lists(void)
 {
 	struct buf b = {0};
 	const struct acl_rule *r;
 	const struct upstream *u;
-	const struct header_line *h;
-	const struct string_list *s;
-	const struct basic_auth *a;
-	const struct error_file *e;
 	struct config *cfg;
 	int i, n, in_order;
 	char want[64];
@@ -1012,30 +1020,10 @@ static void test_long_lists(void)
 	     u = u->next, n++)
 		in_order &= u->type == (n % 2 ? UPSTREAM_NONE : UPSTREAM_HTTP);
 	ok(n == LONG_LIST && in_order, "Upstream/NoUpstream: %d in order", n);
-	for (n = 0, in_order = 1, h = cfg->add_headers; h != NULL;
-	     h = h->next, n++) {
-		snprintf(want, sizeof(want), "X-H%d", n);
-		in_order &= strcmp(h->name, want) == 0;
-	}
-	ok(n == LONG_LIST && in_order, "AddHeader: %d in order", n);
-	for (n = 0, in_order = 1, s = cfg->anonymous; s != NULL;
-	     s = s->next, n++) {
-		snprintf(want, sizeof(want), "X-A%d", n);
-		in_order &= strcmp(s->value, want) == 0;
-	}
-	ok(n == LONG_LIST && in_order, "Anonymous: %d in order", n);
-	for (n = 0, in_order = 1, a = cfg->basic_auth; a != NULL;
-	     a = a->next, n++) {
-		snprintf(want, sizeof(want), "u%d", n);
-		in_order &= strcmp(a->user, want) == 0;
-	}
-	ok(n == LONG_LIST && in_order, "BasicAuth: %d in order", n);
-	for (n = 0, in_order = 1, e = cfg->error_files; e != NULL;
-	     e = e->next, n++) {
-		snprintf(want, sizeof(want), "/e%d", n);
-		in_order &= strcmp(e->path, want) == 0;
-	}
-	ok(n == LONG_LIST && in_order, "ErrorFile: %d in order", n);
+	CHECK_NAMED_LIST(cfg->add_headers, name, "X-H%d", "AddHeader");
+	CHECK_NAMED_LIST(cfg->anonymous, value, "X-A%d", "Anonymous");
+	CHECK_NAMED_LIST(cfg->basic_auth, user, "u%d", "BasicAuth");
+	CHECK_NAMED_LIST(cfg->error_files, path, "/e%d", "ErrorFile");
 	for (i = 0, in_order = 1; i < cfg->n_connect_ports; i++)
 		in_order &= cfg->connect_ports[i] == i + 1;
 	ok(cfg->n_connect_ports == LONG_LIST && in_order,
