@@ -2,6 +2,7 @@
 #   make             build bin/fwproxy and bin/fwproxyctl
 #   make test        unit tests, fuzz corpus replay, integration tests
 #   make check-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-clang the programs and unit tests built by clang
 #   make fuzz        run each libFuzzer target for FUZZ_SECONDS (clang)
 #   make bench       the benchmark (bench/)
 #   make install     PREFIX, DESTDIR (mk/install.mk); make dist, dist-check
@@ -37,6 +38,9 @@ $(patsubst src/$(1)/%.c,$(BUILD)/$(1)/%.o,\
   $(filter-out src/$(1)/main.c,$(wildcard src/$(1)/*.c)))
 endef
 DAEMON_LIB := $(BUILD)/libfwproxy-daemon.a
+# What a program built straight from .c files links: its prerequisites
+# less the headers that its dependency file (-MMD) adds to them.
+LINK_INPUTS = $(filter %.c %.o %.a,$^)
 CTL_LIB    := $(BUILD)/libfwproxy-ctl.a
 
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
@@ -45,7 +49,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 SOURCES   := $(wildcard src/*/*.c src/*/*.h tests/unit/*.h tests/unit/*/*.c)
 
-.PHONY: all check test unit integration check-asan fuzz fuzz-replay bench install \
+.PHONY: all check check-clang test unit integration check-asan fuzz fuzz-replay bench install \
         uninstall clean format check-format
 
 all: $(BIN)/fwproxy $(BIN)/fwproxyctl
@@ -89,17 +93,17 @@ $(BIN)/fwproxy-testhooks: $(BUILD)/fwproxy/main-testhooks.o $(DAEMON_LIB) \
 # src/common, and links that folder's library.
 $(BUILD)/tests/common/%: tests/unit/common/%.c $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $(LINK_INPUTS) $(LDLIBS)
 
 $(BUILD)/tests/fwproxy/%: tests/unit/fwproxy/%.c $(DAEMON_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/fwproxy -Itests/unit $(CFLAGS) $(LDFLAGS) \
-		-o $@ $^ $(LDLIBS)
+		-o $@ $(LINK_INPUTS) $(LDLIBS)
 
 $(BUILD)/tests/fwproxyctl/%: tests/unit/fwproxyctl/%.c $(CTL_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/fwproxyctl -Itests/unit $(CFLAGS) $(LDFLAGS) \
-		-o $@ $^ $(LDLIBS)
+		-o $@ $(LINK_INPUTS) $(LDLIBS)
 
 $(BIN):
 	mkdir -p $@
@@ -112,7 +116,7 @@ unit: $(UNIT_BINS) fuzz-replay
 FUZZ_REPLAY_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(LINK_INPUTS) $(LDLIBS)
 
 fuzz-replay: $(FUZZ_REPLAY_BINS)
 	@set -e; for t in $(FUZZ_REPLAY_BINS); do \
@@ -129,11 +133,17 @@ test: unit integration
 # while.
 check:
 	$(MAKE) check-format
+	$(MAKE) check-clang
 	$(MAKE) test
 	$(MAKE) test-packaging
 	$(MAKE) dist-check
 	$(MAKE) check-asan
 	$(MAKE) fuzz FUZZ_SECONDS=20
+
+# The programs and unit tests built by clang too: no warning from either
+# compiler passes.
+check-clang:
+	$(MAKE) BUILD=build-clang BIN=bin-clang CC=clang all unit
 
 # The whole suite again with sanitizers, in separate build folders.
 check-asan:
@@ -158,7 +168,7 @@ lib-fuzz: $(COMMON_LIB)
 # The ClientHello inspection's cost, run by bench/run.
 $(BUILD)/bench/tls_hello_cost: bench/tls_hello_cost.c $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(LINK_INPUTS) $(LDLIBS)
 
 bench: all $(BUILD)/bench/tls_hello_cost
 	bench/run
