@@ -294,18 +294,22 @@ static void note_refusal(struct conn *c, const struct filter_verdict *v)
 	else
 		str_copy(rule, "default", sizeof(rule));
 	if (log_is_json()) {
-		struct buf b = {0};
-		json_string(&b, "event", learn ? "would-refuse" : "refused");
-		json_string(&b, "client", c->client_ip);
-		json_string(&b, "method", c->method);
-		json_string(&b, "url", c->url);
-		json_string(&b, "host", c->host);
-		json_number(&b, "port", c->port);
-		json_string(&b, "rule", rule);
+		/* Repeats are counted without the URL, as in the text line. */
+		struct buf key = {0}, full = {0};
+		json_string(&key, "event", learn ? "would-refuse" : "refused");
+		json_string(&key, "client", c->client_ip);
+		json_string(&key, "method", c->method);
+		json_string(&key, "host", c->host);
+		json_number(&key, "port", c->port);
+		json_string(&key, "rule", rule);
 		if (transparent)
-			json_string(&b, "mode", "transparent");
-		proxy_log_refusal(c->px, c->client_ip, buf_cstr(&b));
-		buf_free(&b);
+			json_string(&key, "mode", "transparent");
+		buf_append(&full, buf_head(&key), key.len);
+		json_string(&full, "url", c->url);
+		proxy_log_refusal(c->px, c->client_ip, buf_cstr(&key),
+		                  buf_cstr(&full));
+		buf_free(&key);
+		buf_free(&full);
 	} else {
 		snprintf(line, sizeof(line),
 		         "%s filtered domain \"%s\" (client %s, %s %s:%u%s, "
@@ -314,7 +318,7 @@ static void note_refusal(struct conn *c, const struct filter_verdict *v)
 		               : "Proxying refused on",
 		         c->host, c->client_ip, c->method, c->host, c->port,
 		         transparent ? " transparent" : "", rule);
-		proxy_log_refusal(c->px, c->client_ip, line);
+		proxy_log_refusal(c->px, c->client_ip, line, NULL);
 	}
 	proxy_note_refusal(c->px, c->client_ip,
 	                   transparent
@@ -435,7 +439,7 @@ static void decide(struct conn *c, const struct http_request *req,
 		         "Refused %s to %s:%u from %s: port not allowed by "
 		         "ConnectPort",
 		         c->method, c->host, c->port, c->client_ip);
-		proxy_log_refusal(c->px, c->client_ip, line);
+		proxy_log_refusal(c->px, c->client_ip, line, NULL);
 		conn_reply_error(c, 403, "Access violation",
 		                 "CONNECT to this port is not allowed", 0);
 		return;

@@ -215,12 +215,13 @@ static void report_repeats(void *ctx, const char *text, unsigned long n)
 	log_refusal_text(text, n);
 }
 
-void proxy_log_refusal(struct proxy *px, const char *client, const char *text)
+void proxy_log_refusal(struct proxy *px, const char *client, const char *key,
+                       const char *text)
 {
 	if (log_enabled(LOG_LEVEL_NOTICE) &&
-	    log_repeat_check(px->refusal_repeats, client, text, event_now_ms(),
+	    log_repeat_check(px->refusal_repeats, client, key, event_now_ms(),
 	                     report_repeats, NULL))
-		log_refusal_text(text, 0);
+		log_refusal_text(text != NULL ? text : key, 0);
 }
 
 /* A refused client's request may still be arriving: closing with unread
@@ -453,7 +454,7 @@ static void accept_event(struct event_source *src, uint32_t events)
 			netaddr_format(addr, ip, sizeof(ip));
 			snprintf(line, sizeof(line),
 			         "Unauthorized connection from %s", ip);
-			proxy_log_refusal(px, ip, line);
+			proxy_log_refusal(px, ip, line, NULL);
 			refuse_now(px, fd, 403, "Forbidden",
 			           "Access denied: this client address is not "
 			           "admitted by Allow/Deny");

@@ -139,9 +139,10 @@ void proxy_note_refusal(struct proxy *px, const char *client,
 
 /* Logs a refusal of client at NOTICE: text is a message or, with
  * LogFormat json, either that or JSON object members (which start with a
- * quote). The same text again from the same client within
- * LOG_REPEAT_WINDOW_MS is counted, and the count logged once as "TEXT
- * repeated N times" (json: a "repeated" member). */
-void proxy_log_refusal(struct proxy *px, const char *client, const char *text);
+ * quote). The same key (text when NULL) again from the same client within
+ * LOG_REPEAT_WINDOW_MS is counted, and the count logged once as "KEY
+ * repeated N times" (json: the key's members and "repeated"). */
+void proxy_log_refusal(struct proxy *px, const char *client, const char *key,
+                       const char *text);
 
 #endif

@@ -2,6 +2,7 @@
 counted and written once more as "repeated N times"; refusals at
 MaxClients are logged once a second at most."""
 
+import json
 import re
 import time
 
@@ -64,3 +65,19 @@ def test_max_clients_logged_once_a_second(fwproxy, world):
     assert len(lines) == 2, lines
     m = re.search(r"and (\d+) more since the last such line", lines[1])
     assert m and int(m.group(1)) == refused - 1, (lines, refused)
+
+
+def test_repeats_in_json(fwproxy, world):
+    p = fwproxy("LogFormat json\nFilterDefaultDeny Yes", rules="^ok\\.test$\n")
+    port = world.origin.port
+    refuse_in_a_loop(p, port, "bad.test", 20)
+    refuse_in_a_loop(p, port, "other.test", 1)
+    assert p.wait_log(r"other\.test")
+    objs = [json.loads(l) for l in p.log_text().splitlines()]
+    bad = [o for o in objs
+           if o.get("host") == "bad.test" and o["event"] == "refused"]
+    # Each has its own path; like the text line, the count leaves it out.
+    assert [o.get("repeated") for o in bad] == [None, 19], bad
+    assert bad[0]["url"].endswith("/0") and "url" not in bad[1]
+    assert all(o["client"] == "127.0.0.1" and o["port"] == port
+               for o in bad)
