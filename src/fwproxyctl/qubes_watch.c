@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,7 +118,7 @@ int ctl_qubes_watch_run(struct ctl *c, char *const self_argv[],
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
 		int fds[2];
-		pid_t pid;
+		pid_t pid, parent;
 		FILE *in;
 		char line[512];
 
@@ -125,12 +126,18 @@ int ctl_qubes_watch_run(struct ctl *c, char *const self_argv[],
 			say("pipe: %s", strerror(errno));
 			return 1;
 		}
+		parent = getpid();
 		pid = fork();
 		if (pid == 0) {
 			char *const argv[] = {(char *)"qubesdb-watch",
 			                      (char *)"-n", (char *)"-1",
 			                      (char *)PREFIX, NULL};
 
+			/* The watch ends with the watcher, even one killed
+			 * between two events. */
+			if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 ||
+			    getppid() != parent)
+				_exit(1);
 			dup2(fds[1], 1);
 			execvp(argv[0], argv);
 			_exit(127);

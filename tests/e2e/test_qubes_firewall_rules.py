@@ -209,8 +209,33 @@ def test_rules_disappear(env, qdb):
     assert env.fetch("vm1", "http://social.test/") == 200  # the file's own
 
 
+def watches_of(qdb):
+    """Pids of stand-in qubesdb-watch processes serving this test's
+    database."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                environ = f.read().split(b"\0")
+        except OSError:
+            continue
+        if (b"qubesdb-watch" in cmd and
+                ("QUBESDB_DIR=" + qdb.dir).encode() in environ):
+            found.append(int(pid))
+    return found
+
+
+def test_kill_all_ends_the_watch(env, qdb):
+    assert watches_of(qdb), "the watch follows QubesDB while VMs use it"
+    r = ctl(env, "kill-all")
+    assert "stopped the Qubes firewall watch" in r.stdout, r.stdout
+    assert until(lambda: not watches_of(qdb), 5) is not None, \
+        "qubesdb-watch outlived the watch"
+
+
 def test_outside_qubes_it_is_an_error(env, qdb):
-    ctl(env, "kill-all")
     r = ctl(env, "update", check=False, qubes=False)
     assert r.returncode != 0
     assert ("asks for the Qubes firewall rules: qubesdb-multiread not "
