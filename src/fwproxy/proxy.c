@@ -403,15 +403,23 @@ static void refuse_out_of_fds(struct proxy *px)
 	}
 }
 
-/* One line a second at most: a flood must not fill the disk. */
-static void log_max_clients(struct proxy *px)
+/* One line a second at most: a flood must not fill the disk. The
+ * refusals in between are counted, and the count written by the next
+ * refusal's line or, when none comes, by the timer a second on. */
+static void log_max_clients(struct proxy *px, int refusing)
 {
-	if (event_now_ms() < px->max_clients_logged_ms + 1000) {
-		px->max_clients_unlogged++;
+	if (event_now_ms() < px->max_clients_logged_ms + 1000 ||
+	    (!refusing && px->max_clients_unlogged == 0)) {
+		px->max_clients_unlogged += (unsigned long)refusing;
 		return;
 	}
 	px->max_clients_logged_ms = event_now_ms();
-	if (px->max_clients_unlogged > 0)
+	if (!refusing)
+		log_msg(LOG_LEVEL_WARNING,
+		        "MaxClients (%d) reached: %lu more clients refused "
+		        "since the last such line",
+		        px->rt->cfg->max_clients, px->max_clients_unlogged);
+	else if (px->max_clients_unlogged > 0)
 		log_msg(LOG_LEVEL_WARNING,
 		        "MaxClients (%d) reached: refusing a client (and %lu "
 		        "more since the last such line)",
@@ -463,7 +471,7 @@ static void accept_event(struct event_source *src, uint32_t events)
 		if (px->n_conns >= px->rt->cfg->max_clients) {
 			char why[160];
 			px->stats.over_limit++;
-			log_max_clients(px);
+			log_max_clients(px, 1);
 			snprintf(why, sizeof(why),
 			         "fwproxy is serving its maximum of %d "
 			         "connections (MaxClients); try again shortly",
@@ -582,6 +590,7 @@ void proxy_run(struct proxy *px)
 			resume_accepting(px);
 			log_repeat_expire(px->refusal_repeats, now,
 			                  report_repeats, NULL);
+			log_max_clients(px, 0);
 			return_idle_memory(px);
 			next_tick = now + TICK_MS;
 		}
