@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,11 +18,12 @@
 #include "rules_source.h"
 #include "util.h"
 
-#define WATCH_CMD    "watch-qubes-firewall"
-#define PID_FILE     ".watch-qubes-firewall.pid"
-#define LOG_FILE     ".watch-qubes-firewall.log"
-#define PREFIX       "/qubes-firewall/"
-#define RESTART_WAIT 1
+#define WATCH_CMD       "watch-qubes-firewall"
+#define PID_FILE        ".watch-qubes-firewall.pid"
+#define LOG_FILE        ".watch-qubes-firewall.log"
+#define PREFIX          "/qubes-firewall/"
+#define RESTART_WAIT    1
+#define STILL_WANTED_MS 2000
 
 static char *run_path(const struct ctl *c, const char *file)
 {
@@ -112,6 +114,60 @@ static const char *fired_address(char *line)
 	return ip;
 }
 
+/* 1 while the pid file names this process: a watch whose pid file was
+ * removed or taken over (kill-all, a run directory cleared) ends. */
+static int still_wanted(const struct ctl *c)
+{
+	char *pidfile = run_path(c, PID_FILE);
+	pid_t pid = ctl_proc_read_pid(pidfile);
+
+	free(pidfile);
+	return pid == getpid();
+}
+
+/* Reads fired paths from fd until it ends (0), or until this watch is no
+ * longer wanted (-1), reloading the VMs they name. */
+static int follow(struct ctl *c, int fd, char *const self_argv[],
+                  int (*rescan)(struct ctl *))
+{
+	char line[512];
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		char *nl;
+		ssize_t r;
+		int n = poll(&p, 1, STILL_WANTED_MS);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			if (!still_wanted(c))
+				return -1;
+			continue;
+		}
+		r = read(fd, line + len, sizeof(line) - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0;
+		len += (size_t)r;
+		line[len] = '\0';
+		while ((nl = strchr(line, '\n')) != NULL) {
+			const char *ip;
+
+			*nl = '\0';
+			ip = fired_address(line);
+			if (ip != NULL)
+				reload_vms(c, self_argv, ip, rescan);
+			len -= (size_t)(nl + 1 - line);
+			memmove(line, nl + 1, len + 1);
+		}
+		if (len == sizeof(line) - 1)
+			len = 0; /* no path is that long: drop it */
+	}
+}
+
 int ctl_qubes_watch_run(struct ctl *c, char *const self_argv[],
                         int (*rescan)(struct ctl *))
 {
@@ -119,8 +175,6 @@ int ctl_qubes_watch_run(struct ctl *c, char *const self_argv[],
 	for (;;) {
 		int fds[2];
 		pid_t pid, parent;
-		FILE *in;
-		char line[512];
 
 		if (pipe2(fds, O_CLOEXEC) != 0) {
 			say("pipe: %s", strerror(errno));
@@ -150,17 +204,14 @@ int ctl_qubes_watch_run(struct ctl *c, char *const self_argv[],
 		}
 		/* Anything missed while no watch ran is caught up now. */
 		reload_vms(c, self_argv, NULL, rescan);
-		in = fdopen(fds[0], "r");
-		while (in != NULL && fgets(line, sizeof(line), in) != NULL) {
-			const char *ip = fired_address(line);
-
-			if (ip != NULL)
-				reload_vms(c, self_argv, ip, rescan);
-		}
-		if (in != NULL)
-			fclose(in);
-		else
+		if (follow(c, fds[0], self_argv, rescan) != 0) {
+			kill(pid, SIGTERM);
+			waitpid(pid, NULL, 0);
 			close(fds[0]);
+			say("the pid file no longer names this watch: ending");
+			return 0;
+		}
+		close(fds[0]);
 		{
 			int status = 0;
 

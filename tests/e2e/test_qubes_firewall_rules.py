@@ -227,8 +227,30 @@ def watches_of(qdb):
     return found
 
 
+def gone(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return "\nState:\tZ" in f.read()
+    except OSError:
+        return True
+
+
+def test_a_watch_whose_pid_file_is_gone_ends(env, qdb):
+    """A watch left behind (its run directory cleared) does not run on
+    unseen; the next update starts one again."""
+    pidfile = os.path.join(env.run_dir, ".watch-qubes-firewall.pid")
+    with open(pidfile) as f:
+        pid = int(f.read())
+    os.unlink(pidfile)
+    assert until(lambda: gone(pid), 6) is not None
+    assert until(lambda: not watches_of(qdb), 5) is not None
+    r = ctl(env, "update")
+    assert "started the Qubes firewall watch" in r.stdout, r.stdout
+
+
 def test_kill_all_ends_the_watch(env, qdb):
-    assert watches_of(qdb), "the watch follows QubesDB while VMs use it"
+    assert until(lambda: watches_of(qdb), 5) is not None, \
+        "the watch follows QubesDB while VMs use it"
     r = ctl(env, "kill-all")
     assert "stopped the Qubes firewall watch" in r.stdout, r.stdout
     assert until(lambda: not watches_of(qdb), 5) is not None, \
