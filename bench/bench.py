@@ -22,6 +22,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lists  # noqa: E402
+import qubes_hooks  # noqa: E402
 import reloading  # noqa: E402
 import transparent  # noqa: E402
 import tunnels  # noqa: E402
@@ -33,8 +34,8 @@ PORTS = {"fwproxy": 8101, "tinyproxy": 8102, "privoxy": 8103, "squid": 8104}
 PEERS = ["tinyproxy", "privoxy", "squid"]
 SUBJECTS = ["direct", "fwproxy"] + PEERS
 # fwproxy-only sections: rule scaling, idle connections, list directives,
-# transparent mode, latency while reloading.
-EXTRA = ["rules", "idle", "lists", "transparent", "reload"]
+# transparent mode, latency while reloading, the Qubes hook path.
+EXTRA = ["rules", "idle", "lists", "transparent", "reload", "qubes"]
 NOFILE = 200000
 ONE_K = 1024
 BIG = 100 * 1024 * 1024
@@ -287,6 +288,7 @@ class Bench:
             self.only.discard("lists")
             self.only.discard("transparent")
             self.only.discard("reload")
+            self.only.discard("qubes")
 
     def note(self, msg):
         self.notes.append(msg)
@@ -702,6 +704,13 @@ class Bench:
             if "lists" in self.only:
                 log("fwproxy -t with 100k and 200k lines of each list directive")
                 lists.run(self)
+            if "qubes" in self.only:
+                log("fwproxyctl: Qubes hook to first answer, %d VMs at once, "
+                    "update with %d VMs" % (qubes_hooks.VMS, qubes_hooks.VMS))
+                try:
+                    qubes_hooks.run(self, log)
+                except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+                    self.note("Qubes hook path failed: %s" % e)
         finally:
             self.procs.stop_all()
         return self.report()
@@ -805,7 +814,7 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 2 s per figure, 10 and 1k rules, 1,000 idle connections")
     ap.add_argument("--only", help="comma list of: direct,fwproxy,tinyproxy,privoxy,squid,"
-                    "idle,rules,lists,reload (default all)")
+                    "idle,rules,lists,reload,transparent,qubes (default all)")
     ap.add_argument("--duration", type=int, help="seconds per wrk figure")
     ap.add_argument("--rules", help="comma list of rule counts")
     ap.add_argument("--idle", type=int, help="number of idle keep-alive connections")

@@ -196,6 +196,23 @@ def targets(results):
                 r["figure"] == "reloading: p99":
             check("p99 of running traffic while reloading 100k rules: "
                   "%.2f ms < 10 ms (issue 14)" % r["value"], r["value"] < 10)
+    # Issue 12: the Qubes hook path.
+    for r in results:
+        if not r["section"].startswith("Qubes hook path"):
+            continue
+        f, v = r["figure"], r["value"]
+        if f.startswith("online hook to first answered request: median"):
+            check("online hook to the first answered request: %.0f ms < 200 ms "
+                  "(issue 12)" % v, v < 200)
+        elif f.startswith("fwproxyctl update, 50 running VMs"):
+            check("fwproxyctl update with 50 running VMs: %.0f ms < 1 s "
+                  "(issue 12)" % v, v < 1000)
+        elif f.endswith("VMs never answered"):
+            check("50 VMs online at once through hooks: %d never answered "
+                  "(issue 12)" % v, v == 0)
+        elif f.endswith("proxies without pid file"):
+            check("50 VMs online at once: %d proxies orphaned (issue 12)" % v,
+                  v == 0)
     per = lookup(results, "RSS per idle keep-alive", "fwproxy")
     if per is not None:
         check("fwproxy %.2f KiB per idle keep-alive connection < 16 KiB" % per, per < 16)
@@ -222,7 +239,7 @@ def markdown(results, notes, machine, pinning, quick):
         out += ["## " + s, "", section_table(results, s), ""]
     t = targets(results)
     if t:
-        out += ["## Targets of issues 5, 14 and 15", ""] + t + [""]
+        out += ["## Targets of issues 5, 12, 14 and 15", ""] + t + [""]
     if notes:
         out += ["## Notes", ""] + ["- " + n.replace("\n", " ") for n in notes] + [""]
     return "\n".join(out)

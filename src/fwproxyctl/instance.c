@@ -380,7 +380,7 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 	}
 	if (firewall(c, vm, st, 1) != 0)
 		goto done;
-	if (!ctl_proc_alive_after(pid, START_CHECK_MS)) {
+	if (!ctl_proc_wait_started(pid, START_CHECK_MS)) {
 		fprintf(stderr,
 		        "fwproxyctl: %s: fwproxy exited at once, see %s\n",
 		        vm->name, log);

@@ -15,9 +15,10 @@
 
 #include "util.h"
 
-#define PID_TEXT_MAX 32
-#define CMDLINE_MAX  8192
-#define POLL_STEP_MS 20
+#define PID_TEXT_MAX  32
+#define CMDLINE_MAX   8192
+#define POLL_STEP_MS  20
+#define START_STEP_MS 5
 
 pid_t ctl_proc_parse_pid(const char *text)
 {
@@ -265,6 +266,58 @@ int ctl_proc_alive_after(pid_t pid, int ms)
 		if (gone(pid))
 			return 0;
 		sleep_ms(POLL_STEP_MS);
+	}
+	return !gone(pid);
+}
+
+/* 1 when pid runs under a seccomp filter ("Seccomp: 2"). */
+static int sandboxed(pid_t pid)
+{
+	char path[64], buf[4096];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, "\nSeccomp:");
+	return p != NULL && strtol(p + 9, NULL, 10) == 2;
+}
+
+/* 1 when pid or a member of its process group is sandboxed. */
+static int group_sandboxed(pid_t pgid)
+{
+	DIR *d;
+	struct dirent *de;
+	int found = 0;
+
+	if (sandboxed(pgid))
+		return 1;
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		long long v;
+		char state;
+		pid_t pgrp;
+
+		if (parse_number(de->d_name, 1, 4194304, &v) == NULL &&
+		    proc_stat((pid_t)v, &state, &pgrp) == 0 && pgrp == pgid &&
+		    (pid_t)v != pgid)
+			found = sandboxed((pid_t)v);
+	}
+	closedir(d);
+	return found;
+}
+
+int ctl_proc_wait_started(pid_t pid, int ms)
+{
+	int waited;
+
+	for (waited = 0; waited < ms; waited += START_STEP_MS) {
+		if (gone(pid))
+			return 0;
+		if (group_sandboxed(pid))
+			return 1;
+		sleep_ms(START_STEP_MS);
 	}
 	return !gone(pid);
 }

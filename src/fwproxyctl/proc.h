@@ -55,6 +55,13 @@ void ctl_proc_argv(const char *bin, const char *config, const char *scope,
 /* Waits up to ms milliseconds; returns 1 when pid is still alive. */
 int ctl_proc_alive_after(pid_t pid, int ms);
 
+/* Waits until the proxy pid (a group leader, as ctl_proc_spawn makes it)
+ * has started: fwproxy turns on its seccomp filter at the end of start-up,
+ * in the process that serves, so a process of its group with "Seccomp: 2"
+ * in /proc/PID/status is one that got through. Returns 1 then, or when pid
+ * is still alive after ms milliseconds; 0 when it died. */
+int ctl_proc_wait_started(pid_t pid, int ms);
+
 /* Stops pid and every other fwproxy process of its process group running
  * config_path: SIGTERM, then SIGKILL after timeout_ms. Returns 0 when all
  * are gone, -1 otherwise. */
