@@ -30,6 +30,7 @@ import pytest
 
 GATEWAY = "10.138.24.91"
 NET_IP = "10.138.7.1"
+BIG_SIZE = 32 << 20
 VMS = {"vm1": ("vif12.0", "10.137.0.13"), "vm2": ("vif14.0", "10.137.2.13")}
 MAX_DOMID = 32752
 
@@ -215,6 +216,7 @@ http {{
         ssl_certificate {dir}/cert.pem;
         ssl_certificate_key {dir}/key.pem;
         location / {{ return 200 "hello from $host\\n"; }}
+        location = /big.bin {{ root {dir}; }}
     }}
 }}
 """
@@ -402,6 +404,8 @@ class Env:
             "-subj", "/CN=test")
         with open(d + "/nginx.conf", "w") as f:
             f.write(NGINX_CONF.format(dir=d, ip=NET_IP))
+        with open(d + "/big.bin", "wb") as f:
+            f.truncate(BIG_SIZE)  # /big.bin: a long transfer
         self.spawn("net", "nginx", "-c", d + "/nginx.conf", "-p", d)
         self.spawn("net", "dnsmasq", "--no-daemon", "--no-resolv",
                    "--no-hosts", "--user=root", "--bind-interfaces",

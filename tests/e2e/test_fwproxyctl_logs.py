@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "integration"))
 import fwtest  # noqa: E402  Debian's logrotate stanza for tinyproxy
+from conftest import BIG_SIZE, GATEWAY  # noqa: E402
 
 WORK = ("work", "10.137.0.13")
 
@@ -142,3 +143,49 @@ def test_stopped_worker_is_not_running(ops):
     finally:
         if os.path.exists("/proc/%d" % worker):
             os.kill(worker, signal.SIGCONT)
+
+
+# A client that reads 4 MiB/s through a small receive buffer, so that the
+# proxy's part of the transfer lasts as long as the client's.
+SLOW_CLIENT = """
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.connect((sys.argv[1], 8100))
+s.sendall(b"GET http://work.test/big.bin HTTP/1.1\\r\\nHost: work.test\\r\\n"
+          b"Connection: close\\r\\n\\r\\n")
+got, t0 = b"", time.monotonic()
+while b"\\r\\n\\r\\n" not in got:
+    got += s.recv(4096)
+head, body = got.split(b"\\r\\n\\r\\n", 1)
+n = len(body)
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    n += len(d)
+    time.sleep(max(0, n / (4 << 20) - (time.monotonic() - t0)))
+print(head.split()[1].decode(), n)
+"""
+
+
+def test_restart_lets_a_running_transfer_finish(ops):
+    # 32 MiB at 4 MiB/s: 8 s, longer than the 5 s after which restart
+    # used to send SIGKILL, within the 10 s grace period it now waits for.
+    dl = subprocess.Popen(
+        ("ip", "netns", "exec", ops.ns["vm1"], sys.executable, "-c",
+         SLOW_CLIENT, GATEWAY),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        r = ops.ctl("restart", "work", **ops.ops)
+        took = time.monotonic() - t0
+        out, err = dl.communicate(timeout=30)
+    finally:
+        if dl.poll() is None:
+            dl.kill()
+    assert "work: started" in r.stdout, r.stdout + r.stderr
+    assert out.split() == ["200", str(BIG_SIZE)], (out, err)
+    assert took > 5, took
+    assert ops.fetch("vm1", "http://work.test/") == 200
