@@ -33,10 +33,17 @@ def start(fwproxy, tmp_path, root_parent, extra=""):
     return p, pid_file
 
 
-def logrotate(tmp_path, p, pid_file):
+def logrotate(tmp_path, p, pid_file, create=None):
+    """Runs Debian 12's stanza or, with create ("USER GROUP"), the one of
+    earlier Debian releases, which also had "delaycompress" and "create
+    0640" for the proxy's user."""
     conf = os.path.join(str(tmp_path), "logrotate.conf")
+    stanza = fwtest.debian_logrotate_stanza(p.log_path, pid_file)
+    if create:
+        stanza = stanza.replace("\tcompress\n", "\tcompress\n\tdelaycompress\n"
+                                "\tcreate 0640 %s\n" % create)
     with open(conf, "w") as f:
-        f.write(fwtest.debian_logrotate_stanza(p.log_path, pid_file))
+        f.write(stanza)
     r = subprocess.run(["logrotate", "-f", "-s",
                         os.path.join(str(tmp_path), "logrotate.state"), conf],
                        capture_output=True, text=True, timeout=30)
@@ -45,25 +52,34 @@ def logrotate(tmp_path, p, pid_file):
 
 @pytest.mark.parametrize("root_parent", [False, True],
                          ids=["single", "root-parent"])
-def test_debian_logrotate_stanza(fwproxy, world, tmp_path, root_parent):
+@pytest.mark.parametrize("older", [False, True], ids=["debian12", "create"])
+def test_debian_logrotate_stanza(fwproxy, world, tmp_path, root_parent,
+                                 older):
     p, pid_file = start(fwproxy, tmp_path, root_parent)
     assert curl(p, world.origin_url("before.test", "/1"),
                 tmp=tmp_path).status == 200
     assert p.wait_log(r"before\.test")
-    logrotate(tmp_path, p, pid_file)
+    logrotate(tmp_path, p, pid_file,
+              ("nobody nogroup" if root_parent else "root root")
+              if older else None)
     assert fwtest.wait_for(lambda: os.path.exists(p.log_path), 5), \
         "SIGHUP did not create a new log"
     assert curl(p, world.origin_url("after.test", "/2"),
                 tmp=tmp_path).status == 200
     assert p.wait_log(r"after\.test"), p.log_text()
-    with gzip.open(p.log_path + ".1.gz", "rt") as f:
-        old = f.read()
+    if older:
+        with open(p.log_path + ".1") as f:
+            old = f.read()
+    else:
+        with gzip.open(p.log_path + ".1.gz", "rt") as f:
+            old = f.read()
     assert "before.test" in old and "after.test" not in old
     assert "before.test" not in p.log_text()
     assert "Cannot reopen" not in old + p.log_text()
     if root_parent:
         st = os.stat(p.log_path)
-        assert st.st_uid == 0, "the root parent creates the new log"
+        assert st.st_uid == (65534 if older else 0), \
+            "logrotate or else the root parent creates the new log"
         # The parent writes to the new file too.
         os.kill(hostile.children(p.pid)[0], signal.SIGKILL)
         assert p.wait_log(r"Worker ended by signal 9"), p.log_text()
