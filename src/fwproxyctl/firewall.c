@@ -39,9 +39,53 @@ const char *ctl_firewall_init(struct ctl_firewall *fw, const char *kind,
 	return "neither nft nor iptables works (use --firewall none)";
 }
 
+/* 1 when the cached ruleset already holds exactly what ctl_firewall_set
+ * would make for name: the one rule wanted (or none, where removing the
+ * last rule has nothing else to clean up). */
+static int cached_unchanged(struct ctl_firewall *fw, const char *name,
+                            const struct ctl_fw_rule *rule)
+{
+	char want[CTL_FW_RULE_MAX];
+	size_t i, mine = 0, same = 0;
+
+	if (fw->cache == NULL) {
+		fw->cache = xcalloc(1, sizeof(*fw->cache));
+		if (ctl_firewall_list(fw, fw->cache) != 0) {
+			ctl_firewall_free(fw);
+			return 0;
+		}
+	}
+	if (rule != NULL && fw->kind == CTL_FW_NFT)
+		ctl_nft_rule_text(rule, want, sizeof(want));
+	else if (rule != NULL)
+		ctl_ipt_rule_text(rule, want, sizeof(want));
+	for (i = 0; i < fw->cache->count; i++) {
+		if (strcmp(fw->cache->v[i].name, name) != 0)
+			continue;
+		mine++;
+		same += rule != NULL && strcmp(fw->cache->v[i].text, want) == 0;
+	}
+	if (rule != NULL)
+		return mine == 1 && same == 1;
+	/* nft's own table goes when its last rule goes: leave that to the
+	 * backend. */
+	return mine == 0 &&
+	       (fw->kind == CTL_FW_IPT || fw->qubes || fw->cache->count > 0);
+}
+
+void ctl_firewall_free(struct ctl_firewall *fw)
+{
+	ctl_fw_list_free(fw->cache);
+	free(fw->cache);
+	fw->cache = NULL;
+}
+
 int ctl_firewall_set(struct ctl_firewall *fw, const char *name,
                      const struct ctl_fw_rule *rule, int *changed)
 {
+	if (fw->kind != CTL_FW_NONE && cached_unchanged(fw, name, rule))
+		return 0;
+	ctl_firewall_free(fw);
 	switch (fw->kind) {
 	case CTL_FW_NFT:
 		return ctl_nft_set(fw, name, rule, changed);

@@ -46,7 +46,14 @@ struct ctl_firewall {
 	int qubes;      /* nft: table ip qubes with chain custom-input exists */
 	char table[64]; /* nft: "ip qubes" or "ip fwproxy" */
 	char chain[64]; /* nft: "custom-input" or "input" */
+	/* The tagged rules as last listed, valid until a change: one command
+	 * (under the run directory's lock) asks about every VM's rule, and
+	 * most are unchanged. Freed by ctl_firewall_free. */
+	struct ctl_fw_list *cache;
 };
+
+/* Frees what ctl_firewall_init and later calls keep in fw. */
+void ctl_firewall_free(struct ctl_firewall *fw);
 
 /* Chooses the backend: "nft", "iptables", "none", or "auto" (nftables
  * where Qubes' nft ruleset or no iptables exists, else iptables). Returns

@@ -804,6 +804,7 @@ int main(int argc, char **argv)
 done:
 	ctl_rulesdir_free(c.rd);
 	ctl_routes_free(c.routes);
+	ctl_firewall_free(&c.fw);
 	free(c.template_text);
 	free(abs_config);
 	free(abs_run);
