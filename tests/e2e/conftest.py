@@ -130,39 +130,29 @@ table ip6 qubes {
    chain custom-input {}
    chain custom-forward {}
 }
-table ip qubes-firewall {
-  chain forward {
-    type filter hook forward priority 0;
-    policy drop;
-    ct state established,related accept
-    meta iifname != "vif*" accept
-  }
-  chain prerouting {
-    type filter hook prerouting priority -300;
-    policy accept;
-  }
-  chain postrouting {
-    type filter hook postrouting priority -300;
-    policy accept;
-  }
-}
-table ip6 qubes-firewall {
-  chain forward {
-    type filter hook forward priority 0;
-    policy drop;
-    ct state established,related accept
-    meta iifname != "vif*" accept
-  }
-  chain prerouting {
-    type filter hook prerouting priority -300;
-    policy accept;
-  }
-  chain postrouting {
-    type filter hook postrouting priority -300;
-    policy accept;
-  }
-}
 """
+
+# qubes-firewall's NftablesWorker.init, made for each family from one text.
+QUBES_FIREWALL_TABLE = """
+table {family} qubes-firewall {{
+  chain forward {{
+    type filter hook forward priority 0;
+    policy drop;
+    ct state established,related accept
+    meta iifname != "vif*" accept
+  }}
+  chain prerouting {{
+    type filter hook prerouting priority -300;
+    policy accept;
+  }}
+  chain postrouting {{
+    type filter hook postrouting priority -300;
+    policy accept;
+  }}
+}}
+"""
+BASE_RULESET += "".join(QUBES_FIREWALL_TABLE.format(family=f)
+                        for f in ("ip", "ip6"))
 
 # Qubes 4.1's network/iptables (iptables-restore form), with the two rules
 # qubes-firewall's IptablesWorker.init adds to QBS-FORWARD. Its INPUT chain
