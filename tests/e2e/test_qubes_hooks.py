@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -204,19 +205,61 @@ def test_hook_failure_is_logged_with_the_vm_and_reason(qenv):
     assert "the address is not an IP address" in hook_log(qenv)
 
 
+SYSLOG_RUN = """set -e
+mount --bind /dev "$1/olddev"
+mount -t tmpfs tmpfs /dev
+for n in null zero random urandom; do
+    touch /dev/$n
+    mount --bind "$1/olddev/$n" /dev/$n
+done
+touch /dev/log
+mount --bind "$1/log.sock" /dev/log
+shift
+exec env vif="$3" "$@"
+"""
+
+
+def test_hook_failure_reaches_syslog(qenv):
+    """The journal gets the same line: the hook runs with /dev/log bound
+    to the test's socket in a mount namespace of its own."""
+    d = os.path.join(qenv.base, "syslog")
+    os.makedirs(os.path.join(d, "olddev"))
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(os.path.join(d, "log.sock"))
+    sock.settimeout(5)
+    template = os.path.join(qenv.config_dir, "config")
+    with open(template, "w") as f:
+        f.write("Port {port}\nAllow {vm_ip}\nBogus {nonsense}\n")
+    try:
+        r = subprocess.run(
+            ["ip", "netns", "exec", qenv.ns["fw"], "unshare", "-m",
+             "--propagation", "private", "sh", "-c", SYSLOG_RUN, "sh", d,
+             os.path.join(qenv.rw_config, "network-hooks.d", "90-fwproxy"),
+             "online", "vif14.0", "vif", SOCIAL[1]],
+            capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and r.stdout == "", r.stdout + r.stderr
+        msg = sock.recv(4096).decode()
+    finally:
+        os.unlink(template)
+        sock.close()
+    assert "fwproxyctl[" in msg, msg
+    assert ("hook online vif14.0 %s: social: FAILED: " % SOCIAL[1]) in msg
+    assert "{nonsense}" in msg, msg
+
+
 def test_hook_proxy_outlives_the_service_that_ran_it(qenv):
     """Without systemd the proxy runs in its own session: killing the
     hook's whole process group (as a service stop would) spares it."""
     ctl(qenv, "stop", "social")
     hook = os.path.join(qenv.rw_config, "network-hooks.d", "90-fwproxy")
+    logged = len(hook_log(qenv).splitlines())
     service = subprocess.Popen(
         ["ip", "netns", "exec", qenv.ns["fw"], "sh", "-c",
          "'%s' online vif14.0 vif %s; exec sleep 60" % (hook, SOCIAL[1])],
         start_new_session=True)
     try:
         deadline = time.monotonic() + 20
-        while "online vif14.0 %s social: " % SOCIAL[1] not in \
-                hook_log(qenv).splitlines()[-1] and \
+        while len(hook_log(qenv).splitlines()) == logged and \
                 time.monotonic() < deadline:
             time.sleep(0.05)
         pid = leaders(qenv, "social")
