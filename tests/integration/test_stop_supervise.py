@@ -106,7 +106,8 @@ def test_kill9_worker_is_started_again(fwproxy, world, tmp_path):
     os.kill(first, signal.SIGKILL)
     assert p.wait_log(r"CRITICAL .*Worker ended by signal 9 \(Killed\) "
                       r"after \d+ s; starting a new one in 1 s"), p.log_text()
-    assert fwtest.wait_for(lambda: worker(p) not in (None, first), 10)
+    assert fwtest.wait_for(lambda: worker(p) not in (None, first), 10), \
+        p.log_text()
     assert p.wait_log(r"Worker \d+ started again \(restart 1\)")
     r = fwtest.curl(p, world.origin_url("again.test", "/"), tmp=tmp_path)
     assert r.status == 200
@@ -115,7 +116,8 @@ def test_kill9_worker_is_started_again(fwproxy, world, tmp_path):
     os.kill(second, signal.SIGKILL)
     assert p.wait_log(r"starting a new one in 2 s"), p.log_text()
     t0 = time.monotonic()
-    assert fwtest.wait_for(lambda: worker(p) not in (None, second), 10)
+    assert fwtest.wait_for(lambda: worker(p) not in (None, second), 10), \
+        p.log_text()
     assert time.monotonic() - t0 > 1.5
     assert fwtest.curl(p, world.origin_url("again.test", "/"),
                        tmp=tmp_path).status == 200
