@@ -68,16 +68,6 @@ const char *hostname_normalize(const char *in, size_t n, char *out)
 	return NULL;
 }
 
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = ascii_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* One inet_aton part as strtoul(s, &end, 0) reads it: decimal, 0octal or
  * 0xhex; a bare "0x" is read as "0" followed by 'x'. Returns the index
  * after it, or 0 when s[i] is not a digit. */
@@ -93,12 +83,12 @@ static size_t aton_part(const char *s, size_t i, unsigned long long *out)
 		base = 8;
 		i++;
 		if ((s[i] == 'x' || s[i] == 'X') &&
-		    hex_digit((unsigned char)s[i + 1]) >= 0) {
+		    ascii_hex_digit((unsigned char)s[i + 1]) >= 0) {
 			base = 16;
 			i++;
 		}
 	}
-	while ((d = hex_digit((unsigned char)s[i])) >= 0 &&
+	while ((d = ascii_hex_digit((unsigned char)s[i])) >= 0 &&
 	       (unsigned)d < base) {
 		/* Saturate: anything past 32 bits is rejected anyway. */
 		if (v <= 0xffffffffULL)

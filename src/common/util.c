@@ -108,6 +108,16 @@ int ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
+int ascii_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = ascii_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 int ascii_casecmp_n(const char *a, const char *b, size_t n)
 {
 	size_t i;

@@ -34,6 +34,8 @@ size_t str_uint(char *out, unsigned long long v);
 
 /* ASCII-only helpers, independent of the locale. */
 int ascii_lower(int c);
+/* The value of a hexadecimal digit, either case, or -1. */
+int ascii_hex_digit(int c);
 int ascii_casecmp_n(const char *a, const char *b, size_t n);
 /* 1 when the n bytes at s equal the NUL-terminated lit, ignoring ASCII case.
  * Inline so that a literal's length is known when compiling: most

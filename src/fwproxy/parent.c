@@ -126,8 +126,7 @@ static int worker_ended(struct parent *p, int status)
 		if (WIFSIGNALED(status))
 			log_msg(LOG_LEVEL_CRITICAL, "Worker %s", how);
 		else if (!p->stopping && WEXITSTATUS(status) != 0)
-			log_msg(LOG_LEVEL_CRITICAL, "Worker %s; stopping",
-			        how);
+			log_msg(LOG_LEVEL_CRITICAL, "Worker %s; stopping", how);
 		p->status = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 		return 1;
 	}

@@ -13,16 +13,6 @@
 
 /* --- reading QubesDB's text ------------------------------------------ */
 
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = ascii_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Undoes qubesdb-cmd's \xNN escapes into out (VALUE_MAX bytes). Returns
  * -1 when the value is too long or holds a control byte. */
 static int unescape(const char *s, size_t n, char *out)
@@ -33,8 +23,10 @@ static int unescape(const char *s, size_t n, char *out)
 		int c = (unsigned char)s[i];
 
 		if (c == '\\' && i + 3 < n && s[i + 1] == 'x' &&
-		    hex_digit(s[i + 2]) >= 0 && hex_digit(s[i + 3]) >= 0) {
-			c = hex_digit(s[i + 2]) * 16 + hex_digit(s[i + 3]);
+		    ascii_hex_digit(s[i + 2]) >= 0 &&
+		    ascii_hex_digit(s[i + 3]) >= 0) {
+			c = ascii_hex_digit(s[i + 2]) * 16 +
+			    ascii_hex_digit(s[i + 3]);
 			i += 3;
 		}
 		if (c < 0x20 || c == 0x7f || o + 1 >= VALUE_MAX)
