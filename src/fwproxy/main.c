@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "listen_fds.h"
 #include "logchan.h"
 #include "parent.h"
 #include "path.h"
@@ -31,7 +32,6 @@
 #include "util.h"
 
 #define LISTEN_BACKLOG 1024
-#define INHERITED_FD   3
 #define MAX_READABLE   64
 
 static const char usage_text[] =
@@ -73,19 +73,32 @@ static void report_log(void *ctx, const char *file, int line, int is_error,
 		        "%s: %s", file, msg);
 }
 
-static int inherited_listener(void)
+/* The sockets handed over (LISTEN_FDS) into fds; their count, 0 when none
+ * were, or -1 after saying what is wrong with them. */
+static int inherited_listeners(int *fds)
 {
-	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
-	long long n, p;
+	const char *why;
+	char self[32];
+	int n;
 
-	if (fds == NULL || pid == NULL || parse_number(fds, 1, 1, &n) != NULL ||
-	    parse_number(pid, 1, 1LL << 31, &p) != NULL || p != getpid())
+	why = listen_fds_parse(getenv("LISTEN_FDS"), getenv("LISTEN_PID"),
+	                       (long)getpid(), &n);
+	if (why == NULL && n > 0)
+		why = listen_fds_take(n, fds);
+	if (why != NULL) {
+		snprintf(self, sizeof(self), "%ld", (long)getpid());
+		fprintf(stderr,
+		        "fwproxy: %s (LISTEN_FDS=%s, LISTEN_PID=%s, "
+		        "our pid %s)\n",
+		        why,
+		        getenv("LISTEN_FDS") ? getenv("LISTEN_FDS") : "unset",
+		        getenv("LISTEN_PID"), self);
 		return -1;
+	}
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
-	fcntl(INHERITED_FD, F_SETFD, FD_CLOEXEC);
-	fcntl(INHERITED_FD, F_SETFL, fcntl(INHERITED_FD, F_GETFL) | O_NONBLOCK);
-	return INHERITED_FD;
+	unsetenv("LISTEN_FDNAMES");
+	return n;
 }
 
 static int open_listener(const struct config *cfg)
@@ -296,9 +309,9 @@ static void signal_event(struct event_source *src, uint32_t events)
 	}
 }
 
-static int run_worker(struct runtime *rt, int listen_fd,
-                      const char *config_path, const sigset_t *sigs,
-                      int privileged, int log_chan)
+static int run_worker(struct runtime *rt, const int *listen_fds,
+                      int n_listen_fds, const char *config_path,
+                      const sigset_t *sigs, int privileged, int log_chan)
 {
 	struct worker *w = &the_worker;
 	char err[256];
@@ -308,7 +321,8 @@ static int run_worker(struct runtime *rt, int listen_fd,
 	int r = 0, w_n = 0, i;
 
 	w->config_path = config_path;
-	if (proxy_init(&w->px, listen_fd, rt, err, sizeof(err)) == -1) {
+	if (proxy_init(&w->px, listen_fds, n_listen_fds, rt, err,
+	               sizeof(err)) == -1) {
 		log_msg(LOG_LEVEL_CRITICAL, "%s", err);
 		return 1;
 	}
@@ -377,7 +391,8 @@ static int run_worker(struct runtime *rt, int listen_fd,
 
 struct worker_start {
 	struct runtime *rt;
-	int listen_fd;
+	const int *listen_fds;
+	int n_listen_fds;
 	const char *config_path;
 	const sigset_t *sigs;
 };
@@ -399,8 +414,8 @@ static int start_worker(void *ctx, int chan, int restarts)
 			rt = fresh;
 		}
 	}
-	return run_worker(rt, ws->listen_fd, ws->config_path, ws->sigs, 1,
-	                  chan);
+	return run_worker(rt, ws->listen_fds, ws->n_listen_fds, ws->config_path,
+	                  ws->sigs, 1, chan);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -451,7 +466,8 @@ int main(int argc, char **argv)
 	struct runtime *rt;
 	const struct config *cfg;
 	sigset_t sigs;
-	int errors = 0, listen_fd, privileged, status;
+	int errors = 0, listen_fds[LISTEN_FDS_MAX], n_listen_fds, privileged,
+	    status;
 
 	if (parse_options(argc, argv, &o) == -1)
 		return 2;
@@ -476,10 +492,12 @@ int main(int argc, char **argv)
 		return rt == NULL || errors > 0 ? 1 : 0;
 	}
 	cfg = rt->cfg;
-	listen_fd = inherited_listener();
-	if (listen_fd == -1)
-		listen_fd = open_listener(cfg);
-	if (listen_fd == -1)
+	n_listen_fds = inherited_listeners(listen_fds);
+	if (n_listen_fds == 0) {
+		listen_fds[0] = open_listener(cfg);
+		n_listen_fds = listen_fds[0] == -1 ? -1 : 1;
+	}
+	if (n_listen_fds == -1)
 		goto fail;
 	if (log_open(cfg->log_file, cfg->syslog, cfg->log_level) == -1) {
 		fprintf(stderr, "fwproxy: LogFile %s: %s\n", cfg->log_file,
@@ -503,7 +521,8 @@ int main(int argc, char **argv)
 	if (!privileged) {
 		/* The worker frees rt when it ends. */
 		char *pid_file = cfg->pid_file ? xstrdup(cfg->pid_file) : NULL;
-		status = run_worker(rt, listen_fd, o.config_path, &sigs, 0, -1);
+		status = run_worker(rt, listen_fds, n_listen_fds, o.config_path,
+		                    &sigs, 0, -1);
 		if (pid_file != NULL)
 			unlink(pid_file);
 		free(pid_file);
@@ -511,9 +530,11 @@ int main(int argc, char **argv)
 		return status;
 	}
 	{
-		struct worker_start ws = {rt, listen_fd, o.config_path, &sigs};
+		struct worker_start ws = {rt, listen_fds, n_listen_fds,
+		                          o.config_path, &sigs};
 		struct parent_args pa = {.sigs = &sigs,
-		                         .listen_fd = listen_fd,
+		                         .listen_fds = listen_fds,
+		                         .n_listen_fds = n_listen_fds,
 		                         .pid_file = cfg->pid_file,
 		                         .worker = start_worker,
 		                         .ctx = &ws};

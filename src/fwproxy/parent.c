@@ -144,7 +144,7 @@ static int on_signals(struct parent *p)
 	struct signalfd_siginfo si;
 
 	while (read(p->sig_fd, &si, sizeof(si)) == sizeof(si)) {
-		int sig = (int)si.ssi_signo, status;
+		int sig = (int)si.ssi_signo, status, i;
 		pid_t pid;
 
 		switch (sig) {
@@ -156,8 +156,8 @@ static int on_signals(struct parent *p)
 		case SIGTERM:
 		case SIGINT:
 			/* New clients are refused at once, not queued. */
-			if (!p->stopping && p->a->listen_fd != -1)
-				close(p->a->listen_fd);
+			for (i = 0; !p->stopping && i < p->a->n_listen_fds; i++)
+				close(p->a->listen_fds[i]);
 			p->stopping = 1;
 			if (p->worker == 0) {
 				p->status = 0;

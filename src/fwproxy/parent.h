@@ -19,8 +19,9 @@
 typedef int parent_worker_fn(void *ctx, int chan, int restarts);
 
 struct parent_args {
-	const sigset_t *sigs; /* blocked; the parent waits for them */
-	int listen_fd;        /* held for restarts, closed on SIGTERM */
+	const sigset_t *sigs;  /* blocked; the parent waits for them */
+	const int *listen_fds; /* held for restarts, closed on SIGTERM */
+	int n_listen_fds;
 	const char *pid_file; /* removed at the end; may be NULL */
 	parent_worker_fn *worker;
 	void *ctx;

@@ -353,20 +353,26 @@ static void return_idle_memory(struct proxy *px)
  * clients it cannot take. */
 static void pause_accepting(struct proxy *px)
 {
+	int i;
+
 	if (px->accept_paused || px->stopping)
 		return;
 	px->accept_paused = 1;
-	event_modify(px->loop, &px->listener, 0);
+	for (i = 0; i < px->n_listeners; i++)
+		event_modify(px->loop, &px->listeners[i], 0);
 }
 
 static void resume_accepting(struct proxy *px)
 {
-	if (px->reserve_fd == -1)
-		px->reserve_fd = dup(px->listener.fd);
+	int i;
+
+	if (px->reserve_fd == -1 && px->n_listeners > 0)
+		px->reserve_fd = dup(px->listeners[0].fd);
 	if (!px->accept_paused || px->reserve_fd == -1 || px->stopping)
 		return;
 	px->accept_paused = 0;
-	event_modify(px->loop, &px->listener, EPOLLIN);
+	for (i = 0; i < px->n_listeners; i++)
+		event_modify(px->loop, &px->listeners[i], EPOLLIN);
 }
 
 /* Out of descriptors: the spare one accepts this client so that it gets
@@ -374,7 +380,7 @@ static void resume_accepting(struct proxy *px)
  * cannot linger (that would hold the spare): the request that came with
  * it is read away before the close, since closing with unread bytes
  * would reset the connection and could lose the answer. */
-static void refuse_out_of_fds(struct proxy *px)
+static void refuse_out_of_fds(struct proxy *px, int listen_fd)
 {
 	char sink[4096];
 	size_t drained = 0;
@@ -383,7 +389,7 @@ static void refuse_out_of_fds(struct proxy *px)
 
 	close(px->reserve_fd);
 	px->reserve_fd = -1;
-	fd = accept4(px->listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd != -1) {
 		if (send_refusal(fd, 503, "Service Unavailable",
 		                 "fwproxy is out of file descriptors (too many "
@@ -393,7 +399,7 @@ static void refuse_out_of_fds(struct proxy *px)
 				drained += (size_t)n;
 		close(fd);
 	}
-	px->reserve_fd = dup(px->listener.fd);
+	px->reserve_fd = dup(listen_fd);
 	px->stats.over_limit++;
 	/* Once a second at most: a flood must not fill the disk. */
 	if (event_now_ms() >= px->emfile_logged_ms + 1000) {
@@ -449,7 +455,7 @@ static void accept_event(struct event_source *src, uint32_t events)
 			if (errno != EMFILE && errno != ENFILE)
 				return;
 			if (px->reserve_fd != -1)
-				refuse_out_of_fds(px);
+				refuse_out_of_fds(px, src->fd);
 			if (px->reserve_fd == -1)
 				pause_accepting(px);
 			continue;
@@ -501,9 +507,11 @@ static void load_local_addresses(struct proxy *px)
 	freeifaddrs(ifa);
 }
 
-int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
-               size_t errsize)
+int proxy_init(struct proxy *px, const int *fds, int n, struct runtime *rt,
+               char *err, size_t errsize)
 {
+	int i;
+
 	memset(px, 0, sizeof(*px));
 	px->reserve_fd = -1;
 	px->rt = rt;
@@ -519,14 +527,17 @@ int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
 	if (px->resolver == NULL)
 		return -1;
 	load_local_addresses(px);
-	px->listener.fd = listen_fd;
-	px->listener.fn = accept_event;
-	px->listener.owner = px;
-	if (event_add(px->loop, &px->listener, EPOLLIN) == -1) {
-		snprintf(err, errsize, "epoll: %s", strerror(errno));
-		return -1;
+	for (i = 0; i < n && i < LISTEN_FDS_MAX; i++) {
+		struct event_source *l = &px->listeners[px->n_listeners++];
+		l->fd = fds[i];
+		l->fn = accept_event;
+		l->owner = px;
+		if (event_add(px->loop, l, EPOLLIN) == -1) {
+			snprintf(err, errsize, "epoll: %s", strerror(errno));
+			return -1;
+		}
 	}
-	px->reserve_fd = dup(listen_fd);
+	px->reserve_fd = dup(fds[0]);
 	return 0;
 }
 
@@ -539,14 +550,17 @@ void proxy_set_runtime(struct proxy *px, struct runtime *rt)
 void proxy_stop(struct proxy *px)
 {
 	struct conn *c, *next;
+	int i;
 
 	if (px->stopping)
 		return;
 	px->stopping = 1;
 	px->stop_deadline_ms = event_now_ms() + STOP_GRACE_MS;
-	event_remove(px->loop, &px->listener);
-	close(px->listener.fd);
-	px->listener.fd = -1;
+	for (i = 0; i < px->n_listeners; i++) {
+		event_remove(px->loop, &px->listeners[i]);
+		close(px->listeners[i].fd);
+		px->listeners[i].fd = -1;
+	}
 	if (px->reserve_fd != -1)
 		close(px->reserve_fd);
 	px->reserve_fd = -1;

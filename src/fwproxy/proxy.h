@@ -12,6 +12,7 @@
 #include "filter.h"
 #include "hostname.h"
 #include "http_parse.h"
+#include "listen_fds.h"
 #include "resolve.h"
 #include "stop_grace.h"
 
@@ -65,9 +66,10 @@ struct proxy {
 	struct event_loop *loop;
 	struct resolver *resolver;
 	struct runtime *rt;
-	struct event_source listener;
+	struct event_source listeners[LISTEN_FDS_MAX];
+	int n_listeners;
 	int reserve_fd;    /* given up to accept-and-refuse on EMFILE */
-	int accept_paused; /* out of descriptors, no spare: listener idle */
+	int accept_paused; /* out of descriptors, no spare: listeners idle */
 	int64_t emfile_logged_ms;
 	int64_t max_clients_logged_ms;
 	unsigned long max_clients_unlogged; /* refused since that line */
@@ -105,9 +107,10 @@ void runtime_free(struct runtime *rt);
 typedef void runtime_dispose_fn(void *ctx, struct runtime *rt);
 void runtime_set_disposer(runtime_dispose_fn *fn, void *ctx);
 
-/* Starts serving on the listening socket listen_fd with rt. 0 / -1. */
-int proxy_init(struct proxy *px, int listen_fd, struct runtime *rt, char *err,
-               size_t errsize);
+/* Starts serving on the n (1 to LISTEN_FDS_MAX) listening sockets fds with
+ * rt; the proxy owns them from then on. 0 / -1. */
+int proxy_init(struct proxy *px, const int *fds, int n, struct runtime *rt,
+               char *err, size_t errsize);
 
 /* Runs until proxy_stop is called and the connections are done. */
 void proxy_run(struct proxy *px);
