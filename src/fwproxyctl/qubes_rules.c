@@ -266,6 +266,42 @@ void qfw_free(struct qfw *q)
 	q->n = 0;
 }
 
+const char *qfw_merge(struct qfw *q, const struct qfw *other, char *err,
+                      size_t errlen)
+{
+	struct qfw_rule *all;
+	size_t i = 0, j = 0, n = 0;
+
+	if (q->policy_accept != other->policy_accept)
+		return fail(err, errlen,
+		            "policy: \"%s\" for IPv4, \"%s\" for IPv6",
+		            q->policy_accept ? "accept" : "drop",
+		            other->policy_accept ? "accept" : "drop");
+	all = xcalloc(q->n + other->n + 1, sizeof(*all));
+	while (i < q->n || j < other->n) {
+		int c = i == q->n ? 1
+		        : j == other->n
+		            ? -1
+		            : strcmp(q->rules[i].key, other->rules[j].key);
+
+		if (c == 0 &&
+		    memcmp(&q->rules[i], &other->rules[j], sizeof(*all)) != 0) {
+			free(all);
+			return fail(err, errlen,
+			            "%s: differs between the IPv4 and IPv6 "
+			            "lists",
+			            q->rules[i].key);
+		}
+		all[n++] = c <= 0 ? q->rules[i] : other->rules[j];
+		i += c <= 0;
+		j += c >= 0;
+	}
+	free(q->rules);
+	q->rules = all;
+	q->n = n;
+	return NULL;
+}
+
 /* --- translating ------------------------------------------------------ */
 
 /* A set of ports as sorted disjoint intervals. */

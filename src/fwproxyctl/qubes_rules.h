@@ -44,6 +44,16 @@ const char *qfw_parse(const char *text, struct qfw *out, char *err,
 
 void qfw_free(struct qfw *q);
 
+/* Adds to q the rules of other, the list Qubes writes under the VM's other
+ * address: Qubes writes one list under /qubes-firewall/IPV4/ and
+ * /qubes-firewall/IPV6/ alike, numbered as in dom0, leaving out the dst6
+ * rules under the IPv4 address and the dst4 rules under the IPv6 one.
+ * Merged by key, the whole list comes back. Returns NULL, or an error
+ * message (in err) when the two disagree (policy, or one key holding two
+ * different rules); q is unchanged then. */
+const char *qfw_merge(struct qfw *q, const struct qfw *other, char *err,
+                      size_t errlen);
+
 /* The key of the first rule that decides every TCP connection (no
  * destination, no ports), or NULL: new rules must go before it. */
 const char *qfw_decider(const struct qfw *q);

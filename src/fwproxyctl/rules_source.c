@@ -1,5 +1,6 @@
 #include "rules_source.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -108,10 +109,42 @@ const char *ctl_rules_from_name(enum ctl_rules_from from)
 	return "file";
 }
 
-static struct qubes_read *qubes_read(const struct ctl_vm_rules *vm)
+/* The VM's IPv6 address as text, when it has one (Qubes' ipv6 feature):
+ * the IPv6 host route through the vif of its IPv4 route. */
+static int vm_ip6(const struct ctl *c, const struct ctl_vm_rules *vm,
+                  char out[INET6_ADDRSTRLEN])
 {
-	char prefix[64], *out;
+	const char *iface =
+	    c->routes != NULL ? ctl_routes_iface(c->routes, vm->ip) : NULL;
+	struct in6_addr a;
+
+	if (iface == NULL || ctl_routes_ip6(c->routes, iface, &a) != 0)
+		return -1;
+	inet_ntop(AF_INET6, &a, out, INET6_ADDRSTRLEN);
+	return 0;
+}
+
+/* The rules Qubes wrote under /qubes-firewall/ip/, parsed into q. */
+static int read_list(const char *ip, struct qfw *q, char *why, size_t len)
+{
+	char prefix[INET6_ADDRSTRLEN + 32], *out;
+	const char *err;
+
+	snprintf(prefix, sizeof(prefix), "/qubes-firewall/%s/", ip);
+	out = ctl_qubesdb_multiread(prefix, why, len);
+	if (out == NULL)
+		return -1;
+	err = qfw_parse(out, q, why, len);
+	free(out);
+	return err == NULL ? 0 : -1;
+}
+
+static struct qubes_read *qubes_read(const struct ctl *c,
+                                     const struct ctl_vm_rules *vm)
+{
+	char ip6[INET6_ADDRSTRLEN], why6[192];
 	struct qubes_read *r;
+	struct qfw q6 = {0};
 	size_t i;
 
 	for (i = 0; i < n_reads; i++)
@@ -121,17 +154,25 @@ static struct qubes_read *qubes_read(const struct ctl_vm_rules *vm)
 	r = &reads[n_reads++];
 	memset(r, 0, sizeof(*r));
 	str_copy(r->name, vm->name, sizeof(r->name));
-	snprintf(prefix, sizeof(prefix), "/qubes-firewall/%s/", vm->ip_text);
-	out = ctl_qubesdb_multiread(prefix, r->why, sizeof(r->why));
-	if (out == NULL)
+	if (read_list(vm->ip_text, &r->q, r->why, sizeof(r->why)) != 0)
 		return r;
-	if (qfw_parse(out, &r->q, r->why, sizeof(r->why)) == NULL) {
-		qfw_translate(&r->q, vm->ip_text, &r->t);
-		r->ok = 1;
-		r->deny_default = r->t.deny_default;
-		r->text = r->t.text;
+	/* Each address's list leaves out the rules for the other family
+	 * (dst6 under IPv4, dst4 under IPv6); the proxy connects over
+	 * both, so it takes the whole list back. */
+	if (vm_ip6(c, vm, ip6) == 0) {
+		if (read_list(ip6, &q6, why6, sizeof(why6)) != 0 ||
+		    qfw_merge(&r->q, &q6, why6, sizeof(why6)) != NULL) {
+			snprintf(r->why, sizeof(r->why), "%s: %s", ip6, why6);
+			qfw_free(&r->q);
+			qfw_free(&q6);
+			return r;
+		}
+		qfw_free(&q6);
 	}
-	free(out);
+	qfw_translate(&r->q, vm->ip_text, &r->t);
+	r->ok = 1;
+	r->deny_default = r->t.deny_default;
+	r->text = r->t.text;
 	return r;
 }
 
@@ -220,7 +261,7 @@ char *ctl_rules_expand(const struct ctl *c, const struct ctl_vm_rules *vm,
 	at = marker_at(file_text, &line_len, &others);
 	if (at < 0)
 		return file_text;
-	r = qubes_read(vm);
+	r = qubes_read(c, vm);
 	if (!r->ok && tools_missing(r)) {
 		fprintf(stderr,
 		        "fwproxyctl: %s: %s asks for the Qubes firewall "
@@ -258,7 +299,7 @@ char *ctl_rules_config(const struct ctl *c, const struct ctl_vm_rules *vm,
 	(void)c;
 	if (config == NULL || ctl_rules_from(vm) == CTL_RULES_FILE)
 		return config;
-	r = qubes_read(vm);
+	r = qubes_read(c, vm);
 	if (!r->ok) {
 		int deny = 1;
 		char *kept = rules_in_force(c, vm->name, &deny);
@@ -323,7 +364,7 @@ int ctl_rules_report(const struct ctl *c, const struct ctl_vm_rules *vm,
 	(void)c;
 	if (line == 0)
 		return 0;
-	r = qubes_read(vm);
+	r = qubes_read(c, vm);
 	if (!r->ok) {
 		fprintf(out,
 		        "%s:%d: error: the Qubes firewall rules of %s: %s\n",
@@ -344,7 +385,7 @@ int ctl_rules_qvm_firewall_add(const struct ctl *c,
                                const struct ctl_vm_rules *vm, const char *host,
                                unsigned port, char *out, size_t outlen)
 {
-	struct qubes_read *r = qubes_read(vm);
+	struct qubes_read *r = qubes_read(c, vm);
 	const char *decider;
 	char before[32] = "";
 

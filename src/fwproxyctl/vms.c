@@ -104,17 +104,16 @@ fail:
 	return NULL;
 }
 
-struct ctl_routes *ctl_routes_load(void)
+/* The whole of a /proc file (at most ROUTE_FILE_MAX), or NULL. */
+static char *read_table(const char *path)
 {
-	struct ctl_routes *r;
 	size_t len = 0, cap = 4096, got;
-	char *buf = xmalloc(cap);
-	FILE *f = fopen("/proc/net/route", "r");
+	char *buf;
+	FILE *f = fopen(path, "r");
 
-	if (f == NULL) {
-		free(buf);
+	if (f == NULL)
 		return NULL;
-	}
+	buf = xmalloc(cap);
 	while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += got;
 		if (len + 1 == cap) {
@@ -126,10 +125,29 @@ struct ctl_routes *ctl_routes_load(void)
 	}
 	fclose(f);
 	buf[len] = '\0';
+	return buf;
+}
+
+struct ctl_routes *ctl_routes_load(void)
+{
+	struct ctl_routes *r;
+	char *buf = read_table("/proc/net/route"), *buf6;
+
+	if (buf == NULL)
+		return NULL;
 	r = ctl_routes_parse(buf);
 	free(buf);
-	if (r == NULL)
+	if (r == NULL) {
 		errno = EINVAL;
+		return NULL;
+	}
+	/* Without IPv6 in the kernel there is no such file: no VM has an
+	 * IPv6 address then. */
+	buf6 = read_table("/proc/net/ipv6_route");
+	if (buf6 != NULL && ctl_routes_parse6(r, buf6) != 0)
+		fprintf(stderr, "fwproxyctl: /proc/net/ipv6_route: malformed, "
+		                "IPv6 addresses ignored\n");
+	free(buf6);
 	return r;
 }
 
@@ -150,6 +168,7 @@ void ctl_routes_free(struct ctl_routes *r)
 	if (r == NULL)
 		return;
 	free(r->v);
+	free(r->v6);
 	free(r);
 }
 

@@ -15,10 +15,20 @@ struct ctl_route {
 	unsigned long metric;
 };
 
+/* With Qubes' ipv6 feature on, a VM also has an IPv6 address
+ * (fd09:24ef:4179::a89:N) and a /128 route to it through the same vif. */
+struct ctl_route6 {
+	struct in6_addr ip;
+	char iface[IF_NAMESIZE];
+	unsigned long metric;
+};
+
 struct ctl_routes {
 	struct ctl_route *v;
 	size_t count;
 	char uplink[IF_NAMESIZE]; /* the default route's interface, or "" */
+	struct ctl_route6 *v6;    /* IPv6 host routes, see ctl_routes_parse6 */
+	size_t count6;
 };
 
 /* Parses the text of /proc/net/route, keeping host routes without a
@@ -35,6 +45,26 @@ struct ctl_routes *ctl_routes_load(void);
 const char *ctl_routes_iface(const struct ctl_routes *r, struct in_addr ip);
 
 void ctl_routes_free(struct ctl_routes *r);
+
+/* Adds to r the IPv6 host routes of text, /proc/net/ipv6_route's: a /128
+ * destination, no next hop, not a local or cached route. Returns 0, or
+ * -1 for a malformed table (r then has none). */
+int ctl_routes_parse6(struct ctl_routes *r, const char *text);
+
+/* The VM's IPv6 address into *out: the destination of the IPv6 host route
+ * through iface (of several, the one with the lowest metric). Returns 0,
+ * or -1 when iface has none (the VM has no IPv6). */
+int ctl_routes_ip6(const struct ctl_routes *r, const char *iface,
+                   struct in6_addr *out);
+
+/* The IPv6 gateway address a VM behind iface uses, into *out: the first
+ * IPv6 address on iface that is not link-local, or, before Qubes has put
+ * it there (after the hooks, as for IPv4), the first such address of the
+ * uplink: Qubes puts the firewall VM's own IPv6 address
+ * (/qubes-netvm-gateway6) on every vif. Returns 0, or -1 when neither
+ * has one. */
+int ctl_gateway_addr6(const struct ctl_routes *r, const char *iface,
+                      struct in6_addr *out);
 
 /* The first IPv4 address on iface into *out. Returns 0, or -1 when the
  * interface has none. */

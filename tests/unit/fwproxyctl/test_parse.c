@@ -239,9 +239,71 @@ static void test_spawn_argv(void)
 	   "then the proxy, exec'd in place");
 }
 
+/* /proc/net/ipv6_route as a Qubes firewall VM with the ipv6 feature shows
+ * it: its own address (a local route), the VM's /128 routes (an old vif
+ * of a restarted VM still there), link-local and multicast routes. */
+static void test_routes6(void)
+{
+	static const char table[] =
+	    "fd0924ef417900000000000000000000 40 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00000100 00000001 00000000 "
+	    "00000001     eth0\n"
+	    "fd0924ef41790000000000000a890003 80 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00007fa4 00000001 00000000 "
+	    "00000001  vif12.0\n"
+	    "fd0924ef41790000000000000a890003 80 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00007f95 00000001 00000000 "
+	    "00000001  vif27.0\n"
+	    "fd0924ef41790000000000000a890002 80 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00000000 00000003 00000000 "
+	    "80200001     eth0\n"
+	    "fd0924ef41790000000000000a890009 80 "
+	    "00000000000000000000000000000000 00 "
+	    "fd0924ef417900000000000000000001 00000400 00000003 00000000 "
+	    "00000003     eth0\n"
+	    "00000000000000000000000000000001 80 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00000000 00000004 00000000 "
+	    "00000001       lo\n"
+	    "ff000000000000000000000000000000 08 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00000100 00000003 00000000 "
+	    "00000001     eth0\n";
+	struct ctl_routes r;
+	struct in6_addr a, want;
+	char text[INET6_ADDRSTRLEN];
+
+	memset(&r, 0, sizeof(r));
+	ok(ctl_routes_parse6(&r, table) == 0, "IPv6 route table parsed");
+	is_int(r.count6, 2,
+	       "only /128 routes without next hop, not local, not lo");
+	inet_pton(AF_INET6, "fd09:24ef:4179::a89:3", &want);
+	ok(ctl_routes_ip6(&r, "vif27.0", &a) == 0 &&
+	       memcmp(&a, &want, sizeof(a)) == 0,
+	   "the VM's IPv6 address through its vif");
+	inet_ntop(AF_INET6, &a, text, sizeof(text));
+	is_str(text, "fd09:24ef:4179::a89:3", "as Qubes writes it");
+	ok(ctl_routes_ip6(&r, "vif14.0", &a) == -1, "a vif without IPv6");
+	ok(ctl_routes_ip6(&r, "eth0", &a) == -1,
+	   "the firewall's own address is no VM");
+	free(r.v6);
+	memset(&r, 0, sizeof(r));
+	ok(ctl_routes_parse6(&r, "fd0924ef41790000000000000a890003 80 0 00 "
+	                         "0 00007fa4 1 0 1 vif12.0\n") == -1 &&
+	       r.count6 == 0 && r.v6 == NULL,
+	   "a malformed table: an error, no routes");
+	ok(ctl_routes_parse6(&r, "") == 0 && r.count6 == 0,
+	   "an empty table: no routes");
+}
+
 int main(void)
 {
 	test_routes();
+	test_routes6();
 	test_hook_args();
 	test_qube_kind();
 	test_spawn_argv();

@@ -218,11 +218,61 @@ static void test_header(void)
 	qfw_free(&q);
 }
 
+/* What Qubes writes for one dom0 list of rules 0000-0003, where 0001 is
+ * dst4 and 0002 dst6: each address's list leaves out the other family's
+ * rule. Merged by key, the whole list comes back. */
+static void test_merge(void)
+{
+	static const char v4[] =
+	    "policy = drop\n0000 = action=accept dsthost=a.test\n"
+	    "0001 = action=accept dst4=192.0.2.0/24 proto=tcp\n"
+	    "0003 = action=drop\n";
+	static const char v6[] =
+	    "policy = drop\n0000 = action=accept dsthost=a.test\n"
+	    "0002 = action=accept dst6=2001:db8::/32 proto=tcp\n"
+	    "0003 = action=drop\n";
+	struct qfw a, b;
+	size_t i;
+	char keys[64] = "";
+
+	ok(qfw_parse(v4, &a, errbuf, sizeof(errbuf)) == NULL, "IPv4 list");
+	ok(qfw_parse(v6, &b, errbuf, sizeof(errbuf)) == NULL, "IPv6 list");
+	ok(qfw_merge(&a, &b, errbuf, sizeof(errbuf)) == NULL, "merged");
+	for (i = 0; i < a.n; i++)
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys),
+		         "%s%s", i ? " " : "", a.rules[i].key);
+	is_str(keys, "0000 0001 0002 0003", "every rule once, in key order");
+	ok(a.rules[1].net.addr[12] == 192 && a.rules[2].net.addr[0] == 0x20,
+	   "dst4 from the IPv4 list, dst6 from the IPv6 one");
+	ok(!a.policy_accept, "policy kept");
+	qfw_free(&b);
+	ok(qfw_parse("policy = accept\n", &b, errbuf, sizeof(errbuf)) == NULL,
+	   "a list with another policy");
+	is_str(qfw_merge(&a, &b, errbuf, sizeof(errbuf)),
+	       "policy: \"drop\" for IPv4, \"accept\" for IPv6",
+	       "policies that disagree are an error");
+	qfw_free(&b);
+	ok(qfw_parse("policy = drop\n0000 = action=accept dsthost=b.test\n", &b,
+	             errbuf, sizeof(errbuf)) == NULL,
+	   "a list whose 0000 differs");
+	is_str(qfw_merge(&a, &b, errbuf, sizeof(errbuf)),
+	       "0000: differs between the IPv4 and IPv6 lists",
+	       "one key, two rules: an error");
+	is_int(a.n, 4, "the list is unchanged after an error");
+	qfw_free(&b);
+	ok(qfw_parse("policy = drop\n", &b, errbuf, sizeof(errbuf)) == NULL &&
+	       qfw_merge(&a, &b, errbuf, sizeof(errbuf)) == NULL && a.n == 4,
+	   "an empty IPv6 list adds nothing");
+	qfw_free(&a);
+	qfw_free(&b);
+}
+
 int main(void)
 {
 	test_parse_errors();
 	test_parse_ok();
 	test_translate();
 	test_header();
+	test_merge();
 	return done();
 }

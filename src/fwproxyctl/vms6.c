@@ -1,0 +1,152 @@
+/* Running client VMs' IPv6 addresses and the IPv6 gateway (vms.h). */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "vms.h"
+
+#define RTF_LOCAL_FLAG 0x80000000UL /* a local address's own route */
+#define RTF_CACHE_FLAG 0x01000000UL
+
+/* 32 hexadecimal digits into an address. */
+static int hex128(const char *s, size_t n, struct in6_addr *out)
+{
+	size_t i;
+
+	if (n != 32)
+		return -1;
+	for (i = 0; i < 16; i++) {
+		int hi = ascii_hex_digit(s[2 * i]),
+		    lo = ascii_hex_digit(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out->s6_addr[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int hex_number(const char *s, size_t n, unsigned long *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 8)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int d = ascii_hex_digit(s[i]);
+		if (d < 0)
+			return -1;
+		v = v << 4 | (unsigned long)d;
+	}
+	*out = v;
+	return 0;
+}
+
+int ctl_routes_parse6(struct ctl_routes *r, const char *text)
+{
+	static const struct in6_addr none = IN6ADDR_ANY_INIT;
+	const char *p = text;
+	size_t cap = 0;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		const char *f[10];
+		size_t len[10], n = 0;
+		struct in6_addr dst, hop;
+		unsigned long plen, metric, flags;
+
+		while (p < end && n < 10) {
+			while (p < end && *p == ' ')
+				p++;
+			if (p == end)
+				break;
+			f[n] = p;
+			p += strcspn(p, " \n");
+			len[n] = (size_t)(p - f[n]);
+			n++;
+		}
+		p = eol ? eol + 1 : end;
+		if (n == 0)
+			continue;
+		if (n != 10 || len[9] >= IF_NAMESIZE ||
+		    hex128(f[0], len[0], &dst) ||
+		    hex_number(f[1], len[1], &plen) ||
+		    hex128(f[4], len[4], &hop) ||
+		    hex_number(f[5], len[5], &metric) ||
+		    hex_number(f[8], len[8], &flags))
+			goto fail;
+		if (plen != 128 || memcmp(&hop, &none, sizeof(hop)) != 0 ||
+		    (flags & (RTF_LOCAL_FLAG | RTF_CACHE_FLAG)) != 0 ||
+		    (len[9] == 2 && memcmp(f[9], "lo", 2) == 0))
+			continue;
+		if (r->count6 == cap) {
+			cap = cap ? cap * 2 : 8;
+			r->v6 = xrealloc(r->v6, cap * sizeof(*r->v6));
+		}
+		r->v6[r->count6].ip = dst;
+		memcpy(r->v6[r->count6].iface, f[9], len[9]);
+		r->v6[r->count6].iface[len[9]] = '\0';
+		r->v6[r->count6].metric = metric;
+		r->count6++;
+	}
+	return 0;
+fail:
+	free(r->v6);
+	r->v6 = NULL;
+	r->count6 = 0;
+	return -1;
+}
+
+int ctl_routes_ip6(const struct ctl_routes *r, const char *iface,
+                   struct in6_addr *out)
+{
+	const struct ctl_route6 *best = NULL;
+	size_t i;
+
+	for (i = 0; i < r->count6; i++)
+		if (strcmp(r->v6[i].iface, iface) == 0 &&
+		    (best == NULL || r->v6[i].metric < best->metric))
+			best = &r->v6[i];
+	if (best == NULL)
+		return -1;
+	*out = best->ip;
+	return 0;
+}
+
+static int iface_addr6(const char *iface, struct in6_addr *out)
+{
+	struct ifaddrs *list, *a;
+	int rc = -1;
+
+	if (getifaddrs(&list) != 0)
+		return -1;
+	for (a = list; a != NULL && rc != 0; a = a->ifa_next) {
+		const struct in6_addr *v;
+
+		if (a->ifa_addr == NULL || a->ifa_addr->sa_family != AF_INET6 ||
+		    strcmp(a->ifa_name, iface) != 0)
+			continue;
+		v = &((struct sockaddr_in6 *)(void *)a->ifa_addr)->sin6_addr;
+		if (IN6_IS_ADDR_LINKLOCAL(v))
+			continue;
+		*out = *v;
+		rc = 0;
+	}
+	freeifaddrs(list);
+	return rc;
+}
+
+int ctl_gateway_addr6(const struct ctl_routes *r, const char *iface,
+                      struct in6_addr *out)
+{
+	if (iface_addr6(iface, out) == 0)
+		return 0;
+	if (r->uplink[0] == '\0' || strcmp(r->uplink, iface) == 0)
+		return -1;
+	return iface_addr6(r->uplink, out);
+}
