@@ -11,6 +11,7 @@ const char *ctl_firewall_init(struct ctl_firewall *fw, const char *kind,
 	int nft;
 
 	memset(fw, 0, sizeof(*fw));
+	fw->family = 4;
 	fw->dry_run = dry_run;
 	if (strcmp(kind, "none") == 0) {
 		fw->kind = CTL_FW_NONE;
@@ -22,7 +23,7 @@ const char *ctl_firewall_init(struct ctl_firewall *fw, const char *kind,
 	}
 	if (strcmp(kind, "iptables") == 0) {
 		fw->kind = CTL_FW_IPT;
-		return ctl_ipt_detect() == 0 ? NULL : "iptables does not work";
+		return ctl_ipt_detect(4) == 0 ? NULL : "iptables does not work";
 	}
 	if (strcmp(kind, "auto") != 0)
 		return "unknown firewall backend (nft, iptables, none)";
@@ -30,13 +31,25 @@ const char *ctl_firewall_init(struct ctl_firewall *fw, const char *kind,
 	nft = ctl_nft_detect(fw) == 0;
 	if (nft && fw->qubes)
 		return NULL;
-	if (ctl_ipt_detect() == 0) {
+	if (ctl_ipt_detect(4) == 0) {
 		fw->kind = CTL_FW_IPT;
 		return NULL;
 	}
 	if (nft)
 		return NULL;
 	return "neither nft nor iptables works (use --firewall none)";
+}
+
+void ctl_firewall_init6(struct ctl_firewall *fw6,
+                        const struct ctl_firewall *fw4)
+{
+	memset(fw6, 0, sizeof(*fw6));
+	fw6->family = 6;
+	fw6->dry_run = fw4->dry_run;
+	fw6->kind = fw4->kind;
+	if ((fw6->kind == CTL_FW_NFT && ctl_nft_detect(fw6) != 0) ||
+	    (fw6->kind == CTL_FW_IPT && ctl_ipt_detect(6) != 0))
+		fw6->kind = CTL_FW_NONE;
 }
 
 /* 1 when the cached ruleset already holds exactly what ctl_firewall_set

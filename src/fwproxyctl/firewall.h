@@ -23,8 +23,11 @@ enum ctl_fw_kind {
 struct ctl_fw_rule {
 	const char *name;
 	const char *iface;
-	struct in_addr vm; /* source */
-	struct in_addr gw; /* destination, the proxy's address */
+	int family;          /* 4: vm and gw; 6: vm6 and gw6 */
+	struct in_addr vm;   /* source */
+	struct in_addr gw;   /* destination, the proxy's address */
+	struct in6_addr vm6; /* the same for IPv6 (Qubes' ipv6 feature) */
+	struct in6_addr gw6;
 	uint16_t port;
 };
 
@@ -42,9 +45,10 @@ struct ctl_fw_list {
 
 struct ctl_firewall {
 	enum ctl_fw_kind kind;
+	int family;     /* 4, or 6 for the IPv6 rules (ctl_firewall_init6) */
 	int dry_run;    /* print commands instead of running them */
 	int qubes;      /* nft: table ip qubes with chain custom-input exists */
-	char table[64]; /* nft: "ip qubes" or "ip fwproxy" */
+	char table[64]; /* nft: "ip qubes" or "ip fwproxy" (ip6 for 6) */
 	char chain[64]; /* nft: "custom-input" or "input" */
 	/* The tagged rules as last listed, valid until a change: one command
 	 * (under the run directory's lock) asks about every VM's rule, and
@@ -60,6 +64,12 @@ void ctl_firewall_free(struct ctl_firewall *fw);
  * NULL or a constant error message. */
 const char *ctl_firewall_init(struct ctl_firewall *fw, const char *kind,
                               int dry_run);
+
+/* The IPv6 rules' backend beside fw4's, the same kind: nft's table ip6
+ * qubes (Qubes 4.2) or ip6 fwproxy, or ip6tables (Qubes 4.1); none when
+ * that does not work (a kernel without IPv6). */
+void ctl_firewall_init6(struct ctl_firewall *fw6,
+                        const struct ctl_firewall *fw4);
 
 /* Makes the rules tagged for name exactly rule (none when rule is NULL).
  * *changed is set to 1 when the ruleset had to change. Returns 0 or -1
@@ -81,6 +91,7 @@ void ctl_fw_list_add(struct ctl_fw_list *l, const char *name, const char *text,
 void ctl_nft_rule_text(const struct ctl_fw_rule *r, char *out, size_t len);
 /* Parses "nft -a list chain ..." output into l. Returns 0 or -1. */
 int ctl_nft_parse(const char *text, struct ctl_fw_list *l);
+/* Finds Qubes' table for fw->family; -1 when nft does not work. */
 int ctl_nft_detect(struct ctl_firewall *fw);
 int ctl_nft_list(struct ctl_firewall *fw, struct ctl_fw_list *out);
 int ctl_nft_set(struct ctl_firewall *fw, const char *name,
@@ -93,7 +104,8 @@ int ctl_ipt_parse(const char *text, struct ctl_fw_list *l);
  * quotes around a word removed (names and interfaces hold no spaces);
  * returns the count. */
 size_t ctl_ipt_words(char *text, char **words, size_t max);
-int ctl_ipt_detect(void);
+/* 0 when iptables (ip6tables for family 6) works. */
+int ctl_ipt_detect(int family);
 int ctl_ipt_list(struct ctl_firewall *fw, struct ctl_fw_list *out);
 int ctl_ipt_set(struct ctl_firewall *fw, const char *name,
                 const struct ctl_fw_rule *rule, int *changed);

@@ -11,14 +11,25 @@
 
 void ctl_ipt_rule_text(const struct ctl_fw_rule *r, char *out, size_t len)
 {
-	char vm[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char vm[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
+	int bits = r->family == 6 ? 128 : 32;
 
-	inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
-	inet_ntop(AF_INET, &r->gw, gw, sizeof(gw));
+	if (r->family == 6) {
+		inet_ntop(AF_INET6, &r->vm6, vm, sizeof(vm));
+		inet_ntop(AF_INET6, &r->gw6, gw, sizeof(gw));
+	} else {
+		inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
+		inet_ntop(AF_INET, &r->gw, gw, sizeof(gw));
+	}
 	snprintf(out, len,
-	         "-A INPUT -s %s/32 -d %s/32 -i %s -p tcp -m tcp --dport %u "
+	         "-A INPUT -s %s/%d -d %s/%d -i %s -p tcp -m tcp --dport %u "
 	         "-m comment --comment \"" CTL_FW_TAG "%s\" -j ACCEPT",
-	         vm, gw, r->iface, (unsigned)r->port, r->name);
+	         vm, bits, gw, bits, r->iface, (unsigned)r->port, r->name);
+}
+
+static char *command(int family)
+{
+	return family == 6 ? "ip6tables" : "iptables";
 }
 
 int ctl_ipt_parse(const char *text, struct ctl_fw_list *l)
@@ -54,9 +65,9 @@ int ctl_ipt_parse(const char *text, struct ctl_fw_list *l)
 	return 0;
 }
 
-int ctl_ipt_detect(void)
+int ctl_ipt_detect(int family)
 {
-	char *const argv[] = {"iptables", "-w", "-S", "INPUT", NULL};
+	char *const argv[] = {command(family), "-w", "-S", "INPUT", NULL};
 	char *out = NULL;
 	int rc = ctl_exec(argv, NULL, &out, 1);
 	free(out);
@@ -65,14 +76,14 @@ int ctl_ipt_detect(void)
 
 int ctl_ipt_list(struct ctl_firewall *fw, struct ctl_fw_list *out)
 {
-	char *const argv[] = {"iptables", "-w", "-S", "INPUT", NULL};
+	char *const argv[] = {command(fw->family), "-w", "-S", "INPUT", NULL};
 	char *text = NULL;
 
-	(void)fw;
 	memset(out, 0, sizeof(*out));
 	if (ctl_exec(argv, NULL, &text, 0) != 0 ||
 	    ctl_ipt_parse(text, out) != 0) {
-		fprintf(stderr, "fwproxyctl: iptables -S INPUT failed\n");
+		fprintf(stderr, "fwproxyctl: %s -S INPUT failed\n",
+		        command(fw->family));
 		free(text);
 		ctl_fw_list_free(out);
 		return -1;
@@ -108,7 +119,7 @@ static int run_rule(struct ctl_firewall *fw, const char *op, const char *text,
 	size_t n = 3, i;
 
 	str_copy(buf, text + 3, sizeof(buf));
-	argv[0] = "iptables";
+	argv[0] = command(fw->family);
 	argv[1] = "-w";
 	argv[2] = (char *)op;
 	/* The chain, then pos (if any), then the rest. */
@@ -157,7 +168,8 @@ int ctl_ipt_set(struct ctl_firewall *fw, const char *name,
 			rc = -1;
 	}
 	if (rc != 0)
-		fprintf(stderr, "fwproxyctl: iptables failed for %s\n", name);
+		fprintf(stderr, "fwproxyctl: %s failed for %s\n",
+		        command(fw->family), name);
 	ctl_fw_list_free(&l);
 	return rc;
 }

@@ -12,14 +12,26 @@
 
 void ctl_nft_rule_text(const struct ctl_fw_rule *r, char *out, size_t len)
 {
-	char vm[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char vm[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
+	const char *ip = r->family == 6 ? "ip6" : "ip";
 
-	inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
-	inet_ntop(AF_INET, &r->gw, gw, sizeof(gw));
+	if (r->family == 6) {
+		inet_ntop(AF_INET6, &r->vm6, vm, sizeof(vm));
+		inet_ntop(AF_INET6, &r->gw6, gw, sizeof(gw));
+	} else {
+		inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
+		inet_ntop(AF_INET, &r->gw, gw, sizeof(gw));
+	}
 	snprintf(out, len,
-	         "iifname \"%s\" ip saddr %s ip daddr %s tcp dport %u accept "
+	         "iifname \"%s\" %s saddr %s %s daddr %s tcp dport %u accept "
 	         "comment \"" CTL_FW_TAG "%s\"",
-	         r->iface, vm, gw, (unsigned)r->port, r->name);
+	         r->iface, ip, vm, ip, gw, (unsigned)r->port, r->name);
+}
+
+/* nft's name of fw's family: "ip" or "ip6". */
+static char *family_word(const struct ctl_firewall *fw)
+{
+	return fw->family == 6 ? "ip6" : "ip";
 }
 
 int ctl_nft_parse(const char *text, struct ctl_fw_list *l)
@@ -65,8 +77,9 @@ int ctl_nft_parse(const char *text, struct ctl_fw_list *l)
 int ctl_nft_detect(struct ctl_firewall *fw)
 {
 	char *const probe[] = {"nft", "list", "tables", NULL};
-	char *const qubes[] = {"nft",   "list",         "chain", "ip",
-	                       "qubes", "custom-input", NULL};
+	char *const qubes[] = {
+	    "nft",   "list",         "chain", family_word(fw),
+	    "qubes", "custom-input", NULL};
 	char *out = NULL;
 
 	if (ctl_exec(probe, NULL, &out, 1) != 0) {
@@ -77,8 +90,8 @@ int ctl_nft_detect(struct ctl_firewall *fw)
 	out = NULL;
 	fw->qubes = ctl_exec(qubes, NULL, &out, 1) == 0;
 	free(out);
-	str_copy(fw->table, fw->qubes ? "ip qubes" : "ip " CTL_FW_TABLE,
-	         sizeof(fw->table));
+	snprintf(fw->table, sizeof(fw->table), "%s %s", family_word(fw),
+	         fw->qubes ? "qubes" : CTL_FW_TABLE);
 	str_copy(fw->chain, fw->qubes ? "custom-input" : "input",
 	         sizeof(fw->chain));
 	return 0;
@@ -88,10 +101,11 @@ int ctl_nft_detect(struct ctl_firewall *fw)
 static int list_chain(struct ctl_firewall *fw, struct ctl_fw_list *out,
                       int *exists)
 {
-	char *const argv[] = {"nft",     "-a",
-	                      "list",    "chain",
-	                      "ip",      fw->qubes ? "qubes" : CTL_FW_TABLE,
-	                      fw->chain, NULL};
+	char *const argv[] = {
+	    "nft",           "-a",
+	    "list",          "chain",
+	    family_word(fw), fw->qubes ? "qubes" : CTL_FW_TABLE,
+	    fw->chain,       NULL};
 	char *text = NULL;
 	int rc;
 
@@ -157,10 +171,12 @@ int ctl_nft_set(struct ctl_firewall *fw, const char *name,
 	}
 	if (rule != NULL && !keep) {
 		if (!fw->qubes && !exists) {
-			script_add(&script, &len, "add table ip " CTL_FW_TABLE);
-			script_add(&script, &len,
-			           "add chain ip " CTL_FW_TABLE
-			           " input " OWN_CHAIN_SPEC);
+			snprintf(line, sizeof(line), "add table %s", fw->table);
+			script_add(&script, &len, line);
+			snprintf(line, sizeof(line),
+			         "add chain %s input " OWN_CHAIN_SPEC,
+			         fw->table);
+			script_add(&script, &len, line);
 		}
 		snprintf(line, sizeof(line), "insert rule %s %s %s", fw->table,
 		         fw->chain, want);
@@ -172,7 +188,8 @@ int ctl_nft_set(struct ctl_firewall *fw, const char *name,
 		free(script);
 		script = NULL;
 		len = 0;
-		script_add(&script, &len, "delete table ip " CTL_FW_TABLE);
+		snprintf(line, sizeof(line), "delete table %s", fw->table);
+		script_add(&script, &len, line);
 	}
 	if (script != NULL) {
 		*changed = 1;

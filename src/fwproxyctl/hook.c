@@ -162,11 +162,26 @@ static void log_outcome(const struct ctl *c, int argc, char **argv,
 	free(line);
 }
 
-static const struct ctl_vm_rules *find_ip(const struct ctl *c, const char *ip)
+/* The VM the hook is called for: by its IPv4 address; for the IPv6 call
+ * (Qubes' ipv6 feature), the VM whose IPv4 route goes through the same
+ * vif: Qubes adds the IPv4 route and calls the hooks for it first, then
+ * the same for IPv6, and removes them in that order too. */
+static const struct ctl_vm_rules *find_vm(const struct ctl *c, const char *ip,
+                                          const char *iface)
 {
 	struct in_addr a;
+	struct in6_addr a6;
+	const char *via;
 	size_t i;
 
+	if (inet_pton(AF_INET6, ip, &a6) == 1) {
+		for (i = 0; i < c->rd->count; i++) {
+			via = ctl_routes_iface(c->routes, c->rd->vms[i].ip);
+			if (via != NULL && strcmp(via, iface) == 0)
+				return &c->rd->vms[i];
+		}
+		return NULL;
+	}
 	if (inet_pton(AF_INET, ip, &a) != 1)
 		return NULL;
 	for (i = 0; i < c->rd->count; i++)
@@ -191,11 +206,12 @@ int ctl_hook_run(struct ctl *c, int argc, char **argv)
 	}
 	if (argc < 4 || argv[3][0] == '\0')
 		return 0; /* Qubes' call for a vif without addresses */
-	vm = find_ip(c, argv[3]);
+	vm = find_vm(c, argv[3], argv[1]);
 	if (vm == NULL) {
 		log_outcome(c, argc, argv, "-", 0,
 		            strchr(argv[3], ':')
-		                ? "IPv6 addresses are not served yet"
+		                ? "no rules file names a VM routed through "
+		                  "this interface"
 		                : "no rules file names this address");
 		return 0;
 	}

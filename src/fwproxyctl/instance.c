@@ -25,6 +25,7 @@
 #define FILE_MAX        (16 << 20)
 #define START_CHECK_MS  300
 #define STOP_TIMEOUT_MS ((STOP_GRACE_SECONDS + STOP_MARGIN_SECONDS) * 1000)
+#define BOUND_TEXT_MAX  (IF_NAMESIZE + INET_ADDRSTRLEN + INET6_ADDRSTRLEN + 4)
 
 char *ctl_instance_path(const struct ctl *c, const char *name, const char *file)
 {
@@ -83,9 +84,15 @@ void ctl_instance_state(const struct ctl *c, const struct ctl_vm_rules *vm,
 {
 	memset(st, 0, sizeof(*st));
 	st->iface = ctl_routes_iface(c->routes, vm->ip);
-	if (st->iface != NULL)
+	if (st->iface != NULL) {
 		st->has_gw =
 		    ctl_gateway_addr(c->routes, st->iface, &st->gw) == 0;
+		st->has_ip6 =
+		    ctl_routes_ip6(c->routes, st->iface, &st->ip6) == 0;
+		st->has_gw6 =
+		    st->has_ip6 &&
+		    ctl_gateway_addr6(c->routes, st->iface, &st->gw6) == 0;
+	}
 	st->pid = ctl_instance_pid(c, vm->name);
 }
 
@@ -127,6 +134,32 @@ static char *name_rules_source(char *config, const char *source)
 	out = xmalloc(size);
 	memcpy(out, config, n);
 	snprintf(out + n, size - n, LINE, source);
+	free(config);
+	return out;
+}
+
+/* A config that admits clients by Allow (as tinyproxy's classic template
+ * does with "Allow {vm_ip}") admits the VM's IPv6 address too while the
+ * proxy serves it on the IPv6 gateway: the socket is bound to the VM's
+ * vif, whose anti-spoofing admits only the VM's own addresses. Takes
+ * ownership of config. */
+static char *allow_ip6(char *config, const struct ctl_vm_state *st)
+{
+	static const char LINE[] = "\n# The VM's IPv6 address (Qubes' ipv6 "
+	                           "feature), served on the IPv6 gateway.\n"
+	                           "Allow %s\n";
+	char ip6[INET6_ADDRSTRLEN], value[256];
+	size_t n = strlen(config), size;
+	char *out;
+
+	if (!st->has_gw6 ||
+	    ctl_template_directive(config, "Allow", value, sizeof(value)) != 0)
+		return config;
+	inet_ntop(AF_INET6, &st->ip6, ip6, sizeof(ip6));
+	size = n + sizeof(LINE) + sizeof(ip6);
+	out = xmalloc(size);
+	memcpy(out, config, n);
+	snprintf(out + n, size - n, LINE, ip6);
 	free(config);
 	return out;
 }
@@ -177,6 +210,8 @@ char *ctl_instance_render(const struct ctl *c, const struct ctl_vm_rules *vm,
 	else if (out != NULL)
 		out = name_rules_source(out, vm->path);
 	if (out != NULL)
+		out = allow_ip6(out, st);
+	if (out != NULL)
 		out = transparent_setting(out, vm->path, err, errlen);
 	if (out != NULL)
 		out = ctl_template_cap_log(out);
@@ -211,24 +246,50 @@ int ctl_instance_render_error_in_rules(const struct ctl_vm_rules *vm,
 	return strncmp(err, vm->path, n) == 0 && err[n] == ':';
 }
 
+/* Both families' rules for vm: the IPv4 one, and the IPv6 one while the
+ * proxy serves the VM's IPv6 address too. */
 static int firewall(struct ctl *c, const struct ctl_vm_rules *vm,
                     const struct ctl_vm_state *st, int on)
 {
-	struct ctl_fw_rule r;
-	int changed = 0, rc;
+	struct ctl_fw_rule r, r6;
+	int changed = 0, changed6 = 0, rc, on6 = on && st->has_gw6;
 
+	memset(&r, 0, sizeof(r));
 	r.name = vm->name;
 	r.iface = st->iface;
+	r.family = 4;
 	r.vm = vm->ip;
 	r.gw = st->gw;
 	r.port = c->port;
+	r6 = r;
+	r6.family = 6;
+	r6.vm6 = st->ip6;
+	r6.gw6 = st->gw6;
 	rc = ctl_firewall_set(&c->fw, vm->name, on ? &r : NULL, &changed);
 	if (changed) {
 		c->changes++;
 		printf("%s: firewall rule %s\n", vm->name,
 		       on ? "added" : "removed");
 	}
+	if (ctl_firewall_set(&c->fw6, vm->name, on6 ? &r6 : NULL, &changed6) !=
+	    0)
+		rc = -1;
+	if (changed6) {
+		c->changes++;
+		printf("%s: IPv6 firewall rule %s\n", vm->name,
+		       on6 ? "added" : "removed");
+	}
 	if (ctl_transparent_sync(c, vm, st, on) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* Removes name's rules of both families; 0 or -1. */
+static int firewall_remove(struct ctl *c, const char *name, int *changed)
+{
+	int rc = ctl_firewall_set(&c->fw, name, NULL, changed);
+
+	if (ctl_firewall_set(&c->fw6, name, NULL, changed) != 0)
 		rc = -1;
 	return rc;
 }
@@ -299,14 +360,47 @@ done:
 	return rc;
 }
 
-/* What the running proxy's socket is bound to, as the "bound" file in its
- * run directory holds it: "IFACE GATEWAY". */
+/* What the running proxy's sockets are bound to, as the "bound" file in
+ * its run directory holds it: "IFACE GATEWAY", and " GATEWAY6" while it
+ * serves the VM's IPv6 address too. */
 static void bound_text(const struct ctl_vm_state *st, char *out, size_t len)
 {
-	char gw[INET_ADDRSTRLEN] = "0.0.0.0";
+	char gw[INET_ADDRSTRLEN] = "0.0.0.0", gw6[INET6_ADDRSTRLEN] = "";
 
 	inet_ntop(AF_INET, &st->gw, gw, sizeof(gw));
-	snprintf(out, len, "%s %s\n", st->iface ? st->iface : "", gw);
+	if (st->has_gw6)
+		inet_ntop(AF_INET6, &st->gw6, gw6, sizeof(gw6));
+	snprintf(out, len, "%s %s%s%s\n", st->iface ? st->iface : "", gw,
+	         st->has_gw6 ? " " : "", gw6);
+}
+
+/* The proxy's listening sockets into fds: the IPv4 gateway's, and the
+ * IPv6 gateway's when the VM has IPv6. Returns their count, or -1
+ * (reported, none left open). */
+static int listen_all(const struct ctl *c, const struct ctl_vm_rules *vm,
+                      const struct ctl_vm_state *st, int fds[2])
+{
+	char gw6[INET6_ADDRSTRLEN];
+
+	fds[0] = ctl_proc_listen(st->iface, st->gw, c->port);
+	if (fds[0] < 0) {
+		fprintf(stderr, "fwproxyctl: %s: listen on %s:%u (%s): %s\n",
+		        vm->name, inet_ntoa(st->gw), (unsigned)c->port,
+		        st->iface, strerror(errno));
+		return -1;
+	}
+	if (!st->has_gw6)
+		return 1;
+	fds[1] = ctl_proc_listen6(st->iface, &st->gw6, c->port);
+	if (fds[1] < 0) {
+		inet_ntop(AF_INET6, &st->gw6, gw6, sizeof(gw6));
+		fprintf(stderr, "fwproxyctl: %s: listen on [%s]:%u (%s): %s\n",
+		        vm->name, gw6, (unsigned)c->port, st->iface,
+		        strerror(errno));
+		close(fds[0]);
+		return -1;
+	}
+	return 2;
 }
 
 static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
@@ -318,9 +412,9 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 	char *pidfile = ctl_instance_path(c, vm->name, "pid");
 	char *log = ctl_instance_path(c, vm->name, "log");
 	char *bound = ctl_instance_path(c, vm->name, "bound");
-	char scope[CTL_NAME_MAX + 16], where[IF_NAMESIZE + INET_ADDRSTRLEN + 4];
+	char scope[CTL_NAME_MAX + 16], where[BOUND_TEXT_MAX];
 	pid_t pid = 0, stale = ctl_proc_read_pid(pidfile);
-	int fd = -1, rc = -1, orphans;
+	int fds[2], n_fds, rc = -1, orphans;
 
 	if (c->dry_run) {
 		printf("%s: would start %s -d -c %s on %s:%u via %s\n",
@@ -354,16 +448,14 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 	if (orphans > 0)
 		printf("%s: killed %d proxy process(es) without a pid file\n",
 		       vm->name, orphans);
-	fd = ctl_proc_listen(st->iface, st->gw, c->port);
-	if (fd < 0) {
-		fprintf(stderr, "fwproxyctl: %s: listen on %s:%u (%s): %s\n",
-		        vm->name, inet_ntoa(st->gw), (unsigned)c->port,
-		        st->iface, strerror(errno));
+	n_fds = listen_all(c, vm, st, fds);
+	if (n_fds < 0)
 		goto done;
-	}
 	snprintf(scope, sizeof(scope), "fwproxy-%s", vm->name);
-	pid = ctl_proc_spawn(c->fwproxy_bin, config, fd, log, scope);
-	close(fd);
+	pid = ctl_proc_spawn(c->fwproxy_bin, config, fds, n_fds, log, scope);
+	close(fds[0]);
+	if (n_fds > 1)
+		close(fds[1]);
 	if (pid < 0) {
 		fprintf(stderr, "fwproxyctl: fork: %s\n", strerror(errno));
 		goto done;
@@ -388,8 +480,18 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 		goto done;
 	}
 	c->changes++;
-	printf("%s: started (pid %ld) on %s:%u via %s\n", vm->name, (long)pid,
-	       inet_ntoa(st->gw), (unsigned)c->port, st->iface);
+	{
+		char gw6[INET6_ADDRSTRLEN + 16] = "", a6[INET6_ADDRSTRLEN];
+
+		if (st->has_gw6) {
+			inet_ntop(AF_INET6, &st->gw6, a6, sizeof(a6));
+			snprintf(gw6, sizeof(gw6), "[%s]:%u", a6,
+			         (unsigned)c->port);
+		}
+		printf("%s: started (pid %ld) on %s:%u%s%s via %s\n", vm->name,
+		       (long)pid, inet_ntoa(st->gw), (unsigned)c->port,
+		       st->has_gw6 ? " and " : "", gw6, st->iface);
+	}
 	rc = 0;
 done:
 	if (rc != 0 && !c->dry_run) {
@@ -398,7 +500,7 @@ done:
 			ctl_proc_stop(pid, config, STOP_TIMEOUT_MS);
 		unlink(pidfile);
 		unlink(bound);
-		ctl_firewall_set(&c->fw, vm->name, NULL, &changed);
+		firewall_remove(c, vm->name, &changed);
 		ctl_transparent_remove(c, vm->name);
 	}
 	free(dir);
@@ -446,7 +548,7 @@ int ctl_instance_stop(struct ctl *c, const char *name)
 	int changed = 0, rc;
 
 	rc = stop_process(c, name);
-	if (ctl_firewall_set(&c->fw, name, NULL, &changed) != 0 ||
+	if (firewall_remove(c, name, &changed) != 0 ||
 	    ctl_transparent_remove(c, name) != 0)
 		rc = -1;
 	if (changed) {
@@ -517,7 +619,7 @@ int ctl_instance_start(struct ctl *c, const struct ctl_vm_rules *vm, int force)
 {
 	struct ctl_vm_state st;
 	char *text = NULL, *rules = NULL;
-	char where[IF_NAMESIZE + INET_ADDRSTRLEN + 4];
+	char where[BOUND_TEXT_MAX];
 	int rc = -1;
 
 	ctl_instance_state(c, vm, &st);

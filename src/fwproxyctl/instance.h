@@ -19,6 +19,7 @@ struct ctl {
 	uint16_t port;
 	int dry_run;
 	struct ctl_firewall fw;
+	struct ctl_firewall fw6; /* the IPv6 rules (ctl_firewall_init6) */
 	struct ctl_rulesdir *rd;
 	struct ctl_routes *routes;
 	char *template_text; /* the directory's template or the built-in one */
@@ -30,6 +31,10 @@ struct ctl_vm_state {
 	const char *iface; /* NULL when the VM is not running */
 	struct in_addr gw; /* valid with has_gw */
 	int has_gw;
+	/* With Qubes' ipv6 feature: the VM's IPv6 address (its /128 route
+	 * through iface) and the IPv6 gateway; the proxy serves on gw6 too. */
+	struct in6_addr ip6, gw6;
+	int has_ip6, has_gw6;
 	pid_t pid; /* 0 when its proxy is not running */
 };
 

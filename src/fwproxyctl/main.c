@@ -112,13 +112,16 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 	(void)argv;
 	if (ctl_firewall_list(&c->fw, &fw) != 0)
 		memset(&fw, 0, sizeof(fw));
-	printf("%-20s %-16s %-12s %-10s %-16s %-13s %-10s %s\n", "Name", "IP",
-	       "Interface", "Proxy_Pid", "Proxy_Address", "Firewall_Rule",
-	       "Rules_From", "Log_Size");
+	printf("%-20s %-16s %-12s %-10s %-16s %-13s %-10s %-8s %-24s %s\n",
+	       "Name", "IP", "Interface", "Proxy_Pid", "Proxy_Address",
+	       "Firewall_Rule", "Rules_From", "Log_Size", "IPv6",
+	       "Proxy_Address6");
 	for (i = 0; i < c->rd->count; i++) {
 		const struct ctl_vm_rules *vm = &c->rd->vms[i];
 		struct ctl_vm_state st;
 		char pid[16] = "--", addr[32] = "--", size[32];
+		char ip6[INET6_ADDRSTRLEN] = "--",
+		     addr6[INET6_ADDRSTRLEN + 16] = "--";
 		const char *rule = c->fw.kind == CTL_FW_NONE ? "--" : "no";
 
 		ctl_instance_state(c, vm, &st);
@@ -127,16 +130,47 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 		if (st.has_gw)
 			snprintf(addr, sizeof(addr), "%s:%u", inet_ntoa(st.gw),
 			         (unsigned)c->port);
+		if (st.has_ip6)
+			inet_ntop(AF_INET6, &st.ip6, ip6, sizeof(ip6));
+		if (st.has_gw6) {
+			inet_ntop(AF_INET6, &st.gw6, addr6 + 1,
+			          INET6_ADDRSTRLEN);
+			addr6[0] = '[';
+			snprintf(addr6 + strlen(addr6),
+			         sizeof(addr6) - strlen(addr6), "]:%u",
+			         (unsigned)c->port);
+		}
 		for (j = 0; j < fw.count; j++)
 			if (strcmp(fw.v[j].name, vm->name) == 0)
 				rule = "yes";
 		log_size(c, vm->name, size, sizeof(size));
-		printf("%-20s %-16s %-12s %-10s %-16s %-13s %-10s %s\n",
+		printf("%-20s %-16s %-12s %-10s %-16s %-13s %-10s %-8s %-24s "
+		       "%s\n",
 		       vm->name, vm->ip_text, st.iface ? st.iface : "--", pid,
 		       addr, rule, ctl_rules_from_name(ctl_rules_from(vm)),
-		       size);
+		       size, ip6, addr6);
 	}
 	ctl_fw_list_free(&fw);
+	return 0;
+}
+
+/* The tagged rules of both families into *out (ctl_fw_list_free): a name
+ * may appear twice. 0 or -1. */
+static int tagged_rules(struct ctl *c, struct ctl_fw_list *out)
+{
+	struct ctl_fw_list six;
+	size_t i;
+
+	if (ctl_firewall_list(&c->fw, out) != 0)
+		return -1;
+	if (ctl_firewall_list(&c->fw6, &six) != 0) {
+		ctl_fw_list_free(out);
+		return -1;
+	}
+	for (i = 0; i < six.count; i++)
+		ctl_fw_list_add(out, six.v[i].name, six.v[i].text,
+		                strlen(six.v[i].text), six.v[i].handle);
+	ctl_fw_list_free(&six);
 	return 0;
 }
 
@@ -160,7 +194,7 @@ static int remove_orphans(struct ctl *c)
 		free(names[i]);
 	}
 	free(names);
-	if (ctl_firewall_list(&c->fw, &fw) != 0)
+	if (tagged_rules(c, &fw) != 0)
 		return -1;
 	for (i = 0; i < fw.count; i++)
 		if (!in_rules(c, fw.v[i].name) &&
@@ -287,7 +321,7 @@ static int cmd_kill_all(struct ctl *c, int argc, char **argv)
 		free(names[i]);
 	}
 	free(names);
-	if (ctl_firewall_list(&c->fw, &fw) != 0)
+	if (tagged_rules(c, &fw) != 0)
 		return -1;
 	for (i = 0; i < fw.count; i++)
 		if (ctl_instance_stop(c, fw.v[i].name) != 0)
@@ -786,6 +820,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fwproxyctl: firewall: %s\n", err);
 			goto done;
 		}
+		ctl_firewall_init6(&c.fw6, &c.fw);
 		c.rd = ctl_rulesdir_scan(abs_config, stderr);
 		if (c.rd == NULL)
 			goto done;
@@ -805,6 +840,7 @@ done:
 	ctl_rulesdir_free(c.rd);
 	ctl_routes_free(c.routes);
 	ctl_firewall_free(&c.fw);
+	ctl_firewall_free(&c.fw6);
 	free(c.template_text);
 	free(abs_config);
 	free(abs_run);

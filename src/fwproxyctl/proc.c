@@ -145,29 +145,51 @@ int ctl_proc_is_ours(pid_t pid, const char *config_path)
 	return 0;
 }
 
-int ctl_proc_listen(const char *iface, struct in_addr addr, uint16_t port)
+/* A listening socket on sa, bound to iface; -1 with errno set. */
+static int listen_on(const char *iface, const struct sockaddr *sa,
+                     socklen_t len)
 {
-	struct sockaddr_in sa;
 	int one = 1, fd, saved;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr = addr;
-	sa.sin_port = htons(port);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) !=
+	         0) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface,
 	               (socklen_t)strlen(iface)) != 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(fd, 128) != 0) {
+	    bind(fd, sa, len) != 0 || listen(fd, 128) != 0) {
 		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
 	return fd;
+}
+
+int ctl_proc_listen(const char *iface, struct in_addr addr, uint16_t port)
+{
+	struct sockaddr_in sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr = addr;
+	sa.sin_port = htons(port);
+	return listen_on(iface, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+int ctl_proc_listen6(const char *iface, const struct in6_addr *addr,
+                     uint16_t port)
+{
+	struct sockaddr_in6 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_addr = *addr;
+	sa.sin6_port = htons(port);
+	return listen_on(iface, (struct sockaddr *)&sa, sizeof(sa));
 }
 
 int ctl_proc_systemd(void)
@@ -197,8 +219,8 @@ void ctl_proc_argv(const char *bin, const char *config, const char *scope,
 	argv[n] = NULL;
 }
 
-pid_t ctl_proc_spawn(const char *bin, const char *config, int listen_fd,
-                     const char *log_path, const char *scope)
+pid_t ctl_proc_spawn(const char *bin, const char *config, const int *fds,
+                     int n_fds, const char *log_path, const char *scope)
 {
 	int systemd = scope != NULL && ctl_proc_systemd();
 	pid_t pid = fork();
@@ -206,8 +228,9 @@ pid_t ctl_proc_spawn(const char *bin, const char *config, int listen_fd,
 	if (pid != 0)
 		return pid;
 	{
-		char pidtext[PID_TEXT_MAX], unit[256];
+		char pidtext[PID_TEXT_MAX], unit[256], count[8];
 		char *argv[CTL_PROC_ARGV_MAX];
+		int i, high[CTL_PROC_FDS_MAX];
 		int null = open("/dev/null", O_RDWR);
 		int log = open(
 		    log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0640);
@@ -219,14 +242,18 @@ pid_t ctl_proc_spawn(const char *bin, const char *config, int listen_fd,
 		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 		    dup2(log >= 0 ? log : null, 2) < 0)
 			_exit(126);
-		if (listen_fd != 3 && dup2(listen_fd, 3) < 0)
-			_exit(126);
-		/* dup2 clears close-on-exec; when fd is already 3 do it here.
-		 */
-		if (listen_fd == 3 && fcntl(3, F_SETFD, 0) != 0)
-			_exit(126);
+		/* Out of the way first, so that placing one at 3 + i never
+		 * overwrites another still to be placed. */
+		for (i = 0; i < n_fds && i < CTL_PROC_FDS_MAX; i++)
+			if ((high[i] = fcntl(fds[i], F_DUPFD, 3 + n_fds)) < 0)
+				_exit(126);
+		/* dup2 clears close-on-exec. */
+		for (i = 0; i < n_fds && i < CTL_PROC_FDS_MAX; i++)
+			if (dup2(high[i], 3 + i) < 0 || close(high[i]) != 0)
+				_exit(126);
 		snprintf(pidtext, sizeof(pidtext), "%ld", (long)getpid());
-		setenv("LISTEN_FDS", "1", 1);
+		snprintf(count, sizeof(count), "%d", n_fds);
+		setenv("LISTEN_FDS", count, 1);
 		setenv("LISTEN_PID", pidtext, 1);
 		unsetenv("LISTEN_FDNAMES");
 		ctl_proc_argv(bin, config, systemd ? scope : NULL, getpid(),

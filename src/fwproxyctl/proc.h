@@ -31,16 +31,22 @@ int ctl_proc_stopped(pid_t pid, const char *config_path);
  * SO_REUSEADDR). Returns the descriptor or -1 (errno set). */
 int ctl_proc_listen(const char *iface, struct in_addr addr, uint16_t port);
 
-/* Starts "bin -d -c config" in a new session with listen_fd as fd 3
- * (LISTEN_FDS=1, LISTEN_PID), stdin and stdout on /dev/null and stderr
+/* The same on the IPv6 address addr (IPV6_V6ONLY). */
+int ctl_proc_listen6(const char *iface, const struct in6_addr *addr,
+                     uint16_t port);
+
+/* Starts "bin -d -c config" in a new session with the n_fds (at most
+ * CTL_PROC_FDS_MAX) sockets fds as fds 3, 4, ... (LISTEN_FDS=n_fds,
+ * LISTEN_PID), stdin and stdout on /dev/null and stderr
  * appended to log_path. With scope non-NULL and systemd running
  * (ctl_proc_systemd()), the process first becomes the transient unit
  * "SCOPE-PID.scope" through systemd-run --scope, which then execs the
  * proxy in place (same pid, same descriptors): a proxy started from a
  * Qubes hook then leaves the cgroup of the service that ran the hook and
  * survives its restart. Returns the pid or -1. */
-pid_t ctl_proc_spawn(const char *bin, const char *config, int listen_fd,
-                     const char *log_path, const char *scope);
+#define CTL_PROC_FDS_MAX 2
+pid_t ctl_proc_spawn(const char *bin, const char *config, const int *fds,
+                     int n_fds, const char *log_path, const char *scope);
 
 /* 1 when systemd is the init system (/run/systemd/system exists). */
 int ctl_proc_systemd(void);

@@ -46,11 +46,31 @@ static int hex_number(const char *s, size_t n, unsigned long *out)
 	return 0;
 }
 
+/* Drops the routes to the firewall's own addresses: an address added as
+ * /128 (the IPv6 gateway on each vif) brings a /128 prefix route through
+ * that vif with a lower metric than the VM's. */
+static void drop_local(struct ctl_routes *r, const struct in6_addr *local,
+                       size_t n_local)
+{
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < r->count6; i++) {
+		for (j = 0; j < n_local; j++)
+			if (memcmp(&r->v6[i].ip, &local[j], sizeof(*local)) ==
+			    0)
+				break;
+		if (j == n_local)
+			r->v6[kept++] = r->v6[i];
+	}
+	r->count6 = kept;
+}
+
 int ctl_routes_parse6(struct ctl_routes *r, const char *text)
 {
 	static const struct in6_addr none = IN6ADDR_ANY_INIT;
 	const char *p = text;
-	size_t cap = 0;
+	size_t cap = 0, n_local = 0, local_cap = 0;
+	struct in6_addr *local = NULL;
 
 	while (*p) {
 		const char *eol = strchr(p, '\n');
@@ -80,8 +100,17 @@ int ctl_routes_parse6(struct ctl_routes *r, const char *text)
 		    hex_number(f[5], len[5], &metric) ||
 		    hex_number(f[8], len[8], &flags))
 			goto fail;
+		if (plen == 128 && (flags & RTF_LOCAL_FLAG) != 0) {
+			if (n_local == local_cap) {
+				local_cap = local_cap ? local_cap * 2 : 8;
+				local =
+				    xrealloc(local, local_cap * sizeof(*local));
+			}
+			local[n_local++] = dst;
+			continue;
+		}
 		if (plen != 128 || memcmp(&hop, &none, sizeof(hop)) != 0 ||
-		    (flags & (RTF_LOCAL_FLAG | RTF_CACHE_FLAG)) != 0 ||
+		    (flags & RTF_CACHE_FLAG) != 0 ||
 		    (len[9] == 2 && memcmp(f[9], "lo", 2) == 0))
 			continue;
 		if (r->count6 == cap) {
@@ -94,8 +123,11 @@ int ctl_routes_parse6(struct ctl_routes *r, const char *text)
 		r->v6[r->count6].metric = metric;
 		r->count6++;
 	}
+	drop_local(r, local, n_local);
+	free(local);
 	return 0;
 fail:
+	free(local);
 	free(r->v6);
 	r->v6 = NULL;
 	r->count6 = 0;

@@ -13,6 +13,13 @@ vm1-PID  client 10.137.0.13 behind vif12.0
 vm2-PID  client 10.137.2.13 behind vif14.0 (same last octet)
 net-PID  NET_IP: nginx (HTTP 80, HTTPS 443) and dnsmasq for *.test
 
+With ipv6 (Qubes' ipv6 feature on the firewall VM and its clients), every
+address has an IPv6 twin in Qubes' prefix fd09:24ef:4179::/64 (the IPv4
+address as its last 32 bits): GATEWAY6 on eth0 (setup-ip), VM6 per VM, and
+vif-route-qubes handles the VM's IPv6 address after its IPv4 one (route,
+hooks "HOOK online vifN.M vif IP6"), then puts GATEWAY6/128 on the vif after
+GATEWAY/32; offline removes them in the same order.
+
 A VM comes online in vif-route-qubes' order: vif up in group 2, antispoof
 entry, route (metric 32752 - domid), then every executable in
 RW/network-hooks.d as "HOOK online vifN.M vif IP" with vif and XENBUS_PATH
@@ -33,6 +40,18 @@ NET_IP = "10.138.7.1"
 BIG_SIZE = 32 << 20
 VMS = {"vm1": ("vif12.0", "10.137.0.13"), "vm2": ("vif14.0", "10.137.2.13")}
 MAX_DOMID = 32752
+
+
+def qubes_ip6(ip4):
+    """Qubes' IPv6 address for an IPv4 one (qubes.vm.mix.net: the prefix
+    fd09:24ef:4179::/64 and the IPv4 address as the last 32 bits)."""
+    a, b, c, d = (int(x) for x in ip4.split("."))
+    return "fd09:24ef:4179::%x:%x" % (a << 8 | b, c << 8 | d)
+
+
+GATEWAY6 = qubes_ip6(GATEWAY)
+NET_IP6 = qubes_ip6(NET_IP)
+VM6 = {vm: qubes_ip6(ip) for vm, (_, ip) in VMS.items()}
 
 # network/qubes-antispoof.nft, qubes-ipv4.nft and qubes-ipv6.nft as Qubes
 # 4.2 loads them, and the tables qubes-firewall (qubesagent/firewall.py,
@@ -218,8 +237,9 @@ def run(*args, check=True, **kw):
 
 
 class Env:
-    def __init__(self, base, firewall="nft"):
+    def __init__(self, base, firewall="nft", ipv6=False):
         self.firewall = firewall
+        self.ipv6 = ipv6
         sfx = str(os.getpid())
         self.ns = {n: "fwp%s-%s" % (n, sfx) for n in ("fw", "vm1", "vm2",
                                                       "net")}
@@ -264,6 +284,16 @@ class Env:
         self.ip("net", "link", "set", "eth0", "up")
         self.ip("net", "route", "add", GATEWAY, "dev", "eth0")
         self.ex("fw", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        if self.ipv6:
+            # setup-ip with /qubes-ip6 and /qubes-gateway6.
+            self.ip("fw", "-6", "addr", "add", GATEWAY6 + "/128", "dev",
+                    "eth0", "nodad")
+            self.ip("fw", "-6", "route", "add", NET_IP6, "dev", "eth0")
+            self.ip("fw", "-6", "route", "add", "default", "via", NET_IP6)
+            self.ip("net", "-6", "addr", "add", NET_IP6 + "/128", "dev",
+                    "eth0", "nodad")
+            self.ip("net", "-6", "route", "add", GATEWAY6, "dev", "eth0")
+            self.ex("fw", "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
         if self.firewall == "iptables":
             self.ex("fw", "iptables-restore", input=BASE_IPTABLES)
         else:
@@ -282,19 +312,22 @@ class Env:
         """vif-route-qubes' anti-spoofing entry: nft set elements on 4.2,
         raw PREROUTING rules on 4.1. The address stays downstream while
         another vif of the VM (last false) still has it."""
+        v6 = ":" in addr
         if self.firewall == "iptables":
+            cmd = "ip6tables" if v6 else "iptables"
             op = ["-I", "PREROUTING", "1"] if on else ["-D", "PREROUTING"]
-            self.ex("fw", "iptables", "-w", "-t", "raw", *op, "-i", vif,
+            self.ex("fw", cmd, "-w", "-t", "raw", *op, "-i", vif,
                     "!", "-s", addr, "-j", "DROP")
-            self.ex("fw", "iptables", "-w", "-t", "raw", *op, "!", "-i",
+            self.ex("fw", cmd, "-w", "-t", "raw", *op, "!", "-i",
                     "vif+", "-s", addr, "-j", "DROP")
             return
         verb = "add" if on else "delete"
-        script = "%s element ip qubes allowed { \"%s\" . %s }\n" % (
-            verb, vif, addr)
+        family = "ip6" if v6 else "ip"
+        script = "%s element %s qubes allowed { \"%s\" . %s }\n" % (
+            verb, family, vif, addr)
         if on or last:
-            script += "%s element ip qubes downstream { %s }\n" % (verb,
-                                                                   addr)
+            script += "%s element %s qubes downstream { %s }\n" % (
+                verb, family, addr)
         self.ex("fw", "nft", "-f", "-", input=script)
 
     def qubes_firewall(self, addr):
@@ -351,10 +384,21 @@ class Env:
         self.ip("fw", "link", "set", vif, "up")
         self.ex("fw", "sysctl", "-qw",
                 "net.ipv4.conf.%s.proxy_arp=1" % vif.replace(".", "/"))
+        if self.ipv6:
+            self.antispoof(vif, VM6[vm], True)
         self.ip("fw", "route", "add", addr, "dev", vif, "metric",
                 str(MAX_DOMID - domid))
         self.run_hooks("online", vif, addr)
+        if self.ipv6:
+            self.ip("fw", "-6", "route", "add", VM6[vm], "dev", vif,
+                    "metric", str(MAX_DOMID - domid))
+            self.run_hooks("online", vif, VM6[vm])
         self.ip("fw", "addr", "add", GATEWAY + "/32", "dev", vif)
+        if self.ipv6:
+            self.ip("fw", "-6", "addr", "add", GATEWAY6 + "/128", "dev",
+                    vif, "nodad")
+            self.ex("fw", "sysctl", "-qw", "net.ipv6.conf.%s.proxy_ndp=1"
+                    % vif.replace(".", "/"))
         older = vm in self.vif
         self.vif[vm] = (vif, inner)
         if not older:
@@ -368,6 +412,11 @@ class Env:
         self.ip(vm, "link", "set", inner, "up")
         self.ip(vm, "route", "add", GATEWAY, "dev", inner)
         self.ip(vm, "route", "add", "default", "via", GATEWAY)
+        if self.ipv6:
+            self.ip(vm, "-6", "addr", "add", VM6[vm] + "/128", "dev", inner,
+                    "nodad")
+            self.ip(vm, "-6", "route", "add", GATEWAY6, "dev", inner)
+            self.ip(vm, "-6", "route", "add", "default", "via", GATEWAY6)
 
     def vm_down(self, vm, vif=None):
         """Takes vif (default: vm's newest) offline in vif-route-qubes'
@@ -376,12 +425,22 @@ class Env:
         addr = VMS[vm][1]
         domid = int(vif[3:].split(".")[0])
         self.ip("fw", "link", "set", vif, "down")
-        self.antispoof(vif, addr, False, self.vif.get(vm, ("",))[0] == vif)
+        last = self.vif.get(vm, ("",))[0] == vif
+        self.antispoof(vif, addr, False, last)
+        if self.ipv6:
+            self.antispoof(vif, VM6[vm], False, last)
         self.ip("fw", "route", "del", addr, "dev", vif, "metric",
                 str(MAX_DOMID - domid), check=False)
         self.run_hooks("offline", vif, addr)
+        if self.ipv6:
+            self.ip("fw", "-6", "route", "del", VM6[vm], "dev", vif,
+                    "metric", str(MAX_DOMID - domid), check=False)
+            self.run_hooks("offline", vif, VM6[vm])
         self.ip("fw", "addr", "del", GATEWAY + "/32", "dev", vif,
                 check=False)
+        if self.ipv6:
+            self.ip("fw", "-6", "addr", "del", GATEWAY6 + "/128", "dev",
+                    vif, check=False)
         self.ip("fw", "link", "del", vif)
         if self.vif.get(vm, ("",))[0] == vif:
             del self.vif[vm]
@@ -466,11 +525,12 @@ class Env:
                 for t in ("raw", "nat", "filter"))
         return self.ruleset()
 
-    def fetch(self, vm, url, proxy_port=8100, timeout=5):
-        """The HTTP status code curl saw through the proxy, or 0."""
+    def fetch(self, vm, url, proxy_port=8100, timeout=5, proxy=GATEWAY):
+        """The HTTP status code curl saw through the proxy (at proxy, an
+        IPv6 one in brackets), or 0."""
         r = self.ex(vm, "curl", "-s", "-k", "-o", "/dev/null", "-w",
                     "%{http_code}", "-m", str(timeout), "-x",
-                    "http://%s:%d" % (GATEWAY, proxy_port), url, check=False,
+                    "http://%s:%d" % (proxy, proxy_port), url, check=False,
                     timeout=timeout + 10)
         try:
             return int(r.stdout.strip() or 0)
@@ -483,14 +543,14 @@ class Env:
             f.write(text)
 
 
-def make_env(firewall):
+def make_env(firewall, ipv6=False):
     if os.geteuid() != 0:
         pytest.skip("needs root for network namespaces")
     base = "/tmp/fwproxy-e2e-%d" % os.getpid()
     shutil.rmtree(base, ignore_errors=True)
     os.makedirs(base)
     os.chmod(base, 0o755)
-    e = Env(base, firewall)
+    e = Env(base, firewall, ipv6)
     try:
         e.up()
         yield e

@@ -51,7 +51,8 @@ def show(env):
     lines = env.ctl("show", **env.ops).stdout.splitlines()
     assert lines[0].split() == ["Name", "IP", "Interface", "Proxy_Pid",
                                 "Proxy_Address", "Firewall_Rule",
-                                "Rules_From", "Log_Size"]
+                                "Rules_From", "Log_Size", "IPv6",
+                                "Proxy_Address6"]
     return {f[0]: f for f in (l.split() for l in lines[1:])}
 
 

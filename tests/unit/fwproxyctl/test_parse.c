@@ -122,6 +122,7 @@ static void test_nft(void)
 		is_str(l.v[1].name, "social", "second name");
 		is_int(l.v[1].handle, 7, "second handle");
 	}
+	memset(&r, 0, sizeof(r));
 	r.name = "work";
 	r.iface = "vif12.0";
 	inet_pton(AF_INET, "10.137.0.13", &r.vm);
@@ -141,6 +142,27 @@ static void test_nft(void)
 	       "-m tcp --dport 8100 -m comment --comment \"fwproxy:work\" -j "
 	       "ACCEPT",
 	       "iptables rule text");
+	{
+		struct ctl_fw_rule r6 = r;
+
+		r6.family = 6;
+		inet_pton(AF_INET6, "fd09:24ef:4179::a89:d", &r6.vm6);
+		inet_pton(AF_INET6, "fd09:24ef:4179::a8a:185b", &r6.gw6);
+		ctl_nft_rule_text(&r6, text, sizeof(text));
+		is_str(text,
+		       "iifname \"vif12.0\" ip6 saddr fd09:24ef:4179::a89:d "
+		       "ip6 daddr fd09:24ef:4179::a8a:185b tcp dport 8100 "
+		       "accept comment \"fwproxy:work\"",
+		       "nft IPv6 rule text, as nft lists it");
+		ctl_ipt_rule_text(&r6, text, sizeof(text));
+		is_str(text,
+		       "-A INPUT -s fd09:24ef:4179::a89:d/128 -d "
+		       "fd09:24ef:4179::a8a:185b/128 -i vif12.0 -p tcp -m tcp "
+		       "--dport 8100 -m comment --comment \"fwproxy:work\" -j "
+		       "ACCEPT",
+		       "ip6tables rule text, as ip6tables -S lists it");
+		ctl_ipt_rule_text(&r, text, sizeof(text));
+	}
 	{
 		char listing2[1024];
 		snprintf(listing2, sizeof(listing2),
@@ -261,6 +283,12 @@ static void test_routes6(void)
 	    "00000000000000000000000000000000 00 "
 	    "00000000000000000000000000000000 00000000 00000003 00000000 "
 	    "80200001     eth0\n"
+	    /* The gateway put on the vif as /128: its prefix route through
+	     * the vif, with a lower metric than the VM's. */
+	    "fd0924ef41790000000000000a890002 80 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00000100 00000001 00000000 "
+	    "00000001  vif27.0\n"
 	    "fd0924ef41790000000000000a890009 80 "
 	    "00000000000000000000000000000000 00 "
 	    "fd0924ef417900000000000000000001 00000400 00000003 00000000 "
@@ -280,7 +308,8 @@ static void test_routes6(void)
 	memset(&r, 0, sizeof(r));
 	ok(ctl_routes_parse6(&r, table) == 0, "IPv6 route table parsed");
 	is_int(r.count6, 2,
-	       "only /128 routes without next hop, not local, not lo");
+	       "only /128 routes without next hop, not local, not lo, not to "
+	       "a local address");
 	inet_pton(AF_INET6, "fd09:24ef:4179::a89:3", &want);
 	ok(ctl_routes_ip6(&r, "vif27.0", &a) == 0 &&
 	       memcmp(&a, &want, sizeof(a)) == 0,

@@ -1,0 +1,87 @@
+"""Qubes' ipv6 feature: vif-route-qubes calls the hooks a second time with
+the VM's IPv6 address (after its IPv4 route and hooks), and puts the IPv6
+gateway address on the vif last. The VM's proxy then serves it on
+[GATEWAY6]:8100 too, behind a rule in table ip6 qubes (4.2) or ip6tables
+(4.1) that goes when the VM stops, on nftables and iptables alike."""
+import os
+import re
+
+import pytest
+
+from conftest import GATEWAY6, VM6, VMS, make_env
+
+WORK = ("work", VMS["vm1"][1])
+
+
+@pytest.fixture(scope="module", params=["nft", "iptables"])
+def qenv(request):
+    yield from make_env(request.param, ipv6=True)
+
+
+def ctl(env, *args, **kw):
+    return env.ctl("--firewall", "auto", *args, **kw)
+
+
+def hook_log(env):
+    path = os.path.join(env.run_dir, "hook.log")
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        return f.read()
+
+
+def ip6_rules(env):
+    """Our tagged rules in the IPv6 firewall: table ip6 qubes's
+    custom-input (4.2) or ip6tables' INPUT (4.1)."""
+    if env.firewall == "iptables":
+        text = env.ex("fw", "ip6tables", "-w", "-S", "INPUT").stdout
+    else:
+        text = env.ex("fw", "nft", "list", "chain", "ip6", "qubes",
+                      "custom-input").stdout
+    return [l.strip() for l in text.splitlines() if "fwproxy:" in l]
+
+
+def fetch6(env, vm, url):
+    return env.fetch(vm, url, proxy="[%s]" % GATEWAY6)
+
+
+def test_install_then_vm_online_serves_both_addresses(qenv):
+    qenv.write_rules(*WORK, "^work\\.test$\n")
+    for vm in VMS:
+        qenv.vm_down(vm)
+    qenv.before_install = qenv.full_ruleset()
+    os.makedirs(qenv.rw_config)
+    ctl(qenv, "--rw-config", qenv.rw_config, "install-qubes")
+    qenv.vm_up("vm1")
+    assert fetch6(qenv, "vm1", "http://work.test/") == 200, hook_log(qenv)
+    assert fetch6(qenv, "vm1", "http://social.test/") == 403
+    assert qenv.fetch("vm1", "http://work.test/") == 200
+    assert qenv.fetch("vm1", "http://social.test/") == 403
+    # The second call, with the IPv6 address, moved the proxy onto both.
+    assert re.search(r"online vif12\.0 %s work: .*started \(pid \d+\) on "
+                     r"[0-9.]+:8100 and \[%s\]:8100 via vif12\.0$"
+                     % (re.escape(VM6["vm1"]), re.escape(GATEWAY6)),
+                     hook_log(qenv), re.M), hook_log(qenv)
+    rules = ip6_rules(qenv)
+    assert len(rules) == 1, rules
+    assert VM6["vm1"] in rules[0] and GATEWAY6 in rules[0], rules
+    assert "vif12.0" in rules[0] and "8100" in rules[0], rules
+    row = ctl(qenv, "show").stdout.splitlines()
+    head = row[0].split()
+    work = [l.split() for l in row[1:] if l.startswith("work ")][0]
+    assert work[head.index("IPv6")] == VM6["vm1"], row
+    assert work[head.index("Proxy_Address6")] == "[%s]:8100" % GATEWAY6
+
+
+def test_update_changes_nothing_more(qenv):
+    r = ctl(qenv, "update")
+    assert "running" in r.stdout and "unchanged" in r.stdout, r.stdout
+    assert "started" not in r.stdout, r.stdout
+    assert fetch6(qenv, "vm1", "http://work.test/") == 200
+
+
+def test_offline_removes_both_rules(qenv):
+    qenv.vm_down("vm1")
+    assert ip6_rules(qenv) == []
+    assert qenv.full_ruleset() == qenv.before_install
+    assert "offline vif12.0 %s" % VM6["vm1"] in hook_log(qenv)
