@@ -1,5 +1,6 @@
 #include "firewall.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,18 @@ int ctl_firewall_list(struct ctl_firewall *fw, struct ctl_fw_list *out)
 		break;
 	}
 	return 0;
+}
+
+void ctl_fw_rule_addrs(const struct ctl_fw_rule *r, char vm[INET6_ADDRSTRLEN],
+                       char gw[INET6_ADDRSTRLEN])
+{
+	if (r->family == 6) {
+		inet_ntop(AF_INET6, &r->vm6, vm, INET6_ADDRSTRLEN);
+		inet_ntop(AF_INET6, &r->gw6, gw, INET6_ADDRSTRLEN);
+	} else {
+		inet_ntop(AF_INET, &r->vm, vm, INET6_ADDRSTRLEN);
+		inet_ntop(AF_INET, &r->gw, gw, INET6_ADDRSTRLEN);
+	}
 }
 
 void ctl_fw_list_add(struct ctl_fw_list *l, const char *name, const char *text,

@@ -87,6 +87,10 @@ void ctl_fw_list_free(struct ctl_fw_list *l);
 void ctl_fw_list_add(struct ctl_fw_list *l, const char *name, const char *text,
                      size_t text_len, long handle);
 
+/* The rule's source and destination addresses as text, of its family. */
+void ctl_fw_rule_addrs(const struct ctl_fw_rule *r, char vm[INET6_ADDRSTRLEN],
+                       char gw[INET6_ADDRSTRLEN]);
+
 /* nftables backend, pure parts. The rule as "nft list" prints it. */
 void ctl_nft_rule_text(const struct ctl_fw_rule *r, char *out, size_t len);
 /* Parses "nft -a list chain ..." output into l. Returns 0 or -1. */

@@ -14,13 +14,7 @@ void ctl_ipt_rule_text(const struct ctl_fw_rule *r, char *out, size_t len)
 	char vm[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
 	int bits = r->family == 6 ? 128 : 32;
 
-	if (r->family == 6) {
-		inet_ntop(AF_INET6, &r->vm6, vm, sizeof(vm));
-		inet_ntop(AF_INET6, &r->gw6, gw, sizeof(gw));
-	} else {
-		inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
-		inet_ntop(AF_INET, &r->gw, gw, sizeof(gw));
-	}
+	ctl_fw_rule_addrs(r, vm, gw);
 	snprintf(out, len,
 	         "-A INPUT -s %s/%d -d %s/%d -i %s -p tcp -m tcp --dport %u "
 	         "-m comment --comment \"" CTL_FW_TAG "%s\" -j ACCEPT",

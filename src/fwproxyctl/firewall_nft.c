@@ -15,13 +15,7 @@ void ctl_nft_rule_text(const struct ctl_fw_rule *r, char *out, size_t len)
 	char vm[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
 	const char *ip = r->family == 6 ? "ip6" : "ip";
 
-	if (r->family == 6) {
-		inet_ntop(AF_INET6, &r->vm6, vm, sizeof(vm));
-		inet_ntop(AF_INET6, &r->gw6, gw, sizeof(gw));
-	} else {
-		inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
-		inet_ntop(AF_INET, &r->gw, gw, sizeof(gw));
-	}
+	ctl_fw_rule_addrs(r, vm, gw);
 	snprintf(out, len,
 	         "iifname \"%s\" %s saddr %s %s daddr %s tcp dport %u accept "
 	         "comment \"" CTL_FW_TAG "%s\"",

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,30 @@ pid_t ctl_instance_pid(const struct ctl *c, const char *name)
 	return pid;
 }
 
+/* config (owned, returned) with the formatted text appended. */
+static char *append_text(char *config, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static char *append_text(char *config, const char *fmt, ...)
+{
+	size_t n = strlen(config), size;
+	va_list ap;
+	char *out;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	size = n + (size_t)(len > 0 ? len : 0) + 1;
+	out = xmalloc(size);
+	memcpy(out, config, n);
+	va_start(ap, fmt);
+	vsnprintf(out + n, size - n, fmt, ap);
+	va_end(ap);
+	free(config);
+	return out;
+}
+
 /* The proxy reads a copy of the rules in the run directory; its pages,
  * log lines and errors should name the file the user edits. Appends
  * FilterSource to the rendered config, unless there is no source (a
@@ -121,21 +146,14 @@ static char *name_rules_source(char *config, const char *source)
 	static const char LINE[] = "\n# The rules file the copy above was made "
 	                           "from, named on refusal pages.\n"
 	                           "FilterSource \"%s\"\n";
-	size_t n = strlen(config), size;
 	const char *p;
-	char *out;
 
 	if (source == NULL || *source == '\0')
 		return config;
 	for (p = source; *p != '\0'; p++)
 		if (*p == '"' || (unsigned char)*p < 0x20 || *p == 0x7f)
 			return config;
-	size = n + sizeof(LINE) + strlen(source);
-	out = xmalloc(size);
-	memcpy(out, config, n);
-	snprintf(out + n, size - n, LINE, source);
-	free(config);
-	return out;
+	return append_text(config, LINE, source);
 }
 
 /* A config that admits clients by Allow (as tinyproxy's classic template
@@ -149,19 +167,12 @@ static char *allow_ip6(char *config, const struct ctl_vm_state *st)
 	                           "feature), served on the IPv6 gateway.\n"
 	                           "Allow %s\n";
 	char ip6[INET6_ADDRSTRLEN], value[256];
-	size_t n = strlen(config), size;
-	char *out;
 
 	if (!st->has_gw6 ||
 	    ctl_template_directive(config, "Allow", value, sizeof(value)) != 0)
 		return config;
 	inet_ntop(AF_INET6, &st->ip6, ip6, sizeof(ip6));
-	size = n + sizeof(LINE) + sizeof(ip6);
-	out = xmalloc(size);
-	memcpy(out, config, n);
-	snprintf(out + n, size - n, LINE, ip6);
-	free(config);
-	return out;
+	return append_text(config, LINE, ip6);
 }
 
 /* Adds the rules file's transparent setting, if any. */

@@ -509,6 +509,14 @@ class Env:
                                         "Proxy_Pid"]
         return {f[0]: tuple(f[1:4]) for f in (l.split() for l in lines[1:])}
 
+    def hook_log(self):
+        """RUN_DIR/hook.log, where fwproxyctl hook logs each call."""
+        path = os.path.join(self.run_dir, "hook.log")
+        if not os.path.exists(path):
+            return ""
+        with open(path) as f:
+            return f.read()
+
     def ruleset(self):
         """The firewall's INPUT rules (iptables) or the whole nft ruleset,
         without counters."""

@@ -40,11 +40,7 @@ def until_status(env, vm, url, want, limit):
 
 
 def hook_log(env):
-    path = os.path.join(env.run_dir, "hook.log")
-    if not os.path.exists(path):
-        return ""
-    with open(path) as f:
-        return f.read()
+    return env.hook_log()
 
 
 def proxies_of(env, name):

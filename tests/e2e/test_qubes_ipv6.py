@@ -23,11 +23,7 @@ def ctl(env, *args, **kw):
 
 
 def hook_log(env):
-    path = os.path.join(env.run_dir, "hook.log")
-    if not os.path.exists(path):
-        return ""
-    with open(path) as f:
-        return f.read()
+    return env.hook_log()
 
 
 def ip6_rules(env):
