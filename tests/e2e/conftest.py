@@ -221,7 +221,7 @@ http {{
     access_log {dir}/nginx-access.log;
     server {{
         listen {ip}:80;
-        listen {ip}:443 ssl;
+        listen {ip}:443 ssl;{listen6}
         ssl_certificate {dir}/cert.pem;
         ssl_certificate_key {dir}/key.pem;
         location / {{ return 200 "hello from $host\\n"; }}
@@ -452,7 +452,10 @@ class Env:
             "-keyout", d + "/key.pem", "-out", d + "/cert.pem", "-days", "2",
             "-subj", "/CN=test")
         with open(d + "/nginx.conf", "w") as f:
-            f.write(NGINX_CONF.format(dir=d, ip=NET_IP))
+            f.write(NGINX_CONF.format(
+                dir=d, ip=NET_IP,
+                listen6="\n        listen [%s]:80;" % NET_IP6
+                if self.ipv6 else ""))
         with open(d + "/big.bin", "wb") as f:
             f.truncate(BIG_SIZE)  # /big.bin: a long transfer
         self.spawn("net", "nginx", "-c", d + "/nginx.conf", "-p", d)

@@ -5,10 +5,12 @@ gateway address on the vif last. The VM's proxy then serves it on
 (4.1) that goes when the VM stops, on nftables and iptables alike."""
 import os
 import re
+import time
 
 import pytest
 
-from conftest import GATEWAY6, VM6, VMS, make_env
+from conftest import GATEWAY6, NET_IP, NET_IP6, VM6, VMS, make_env
+from test_qubes_firewall_rules import STANDINS, QubesDB
 
 WORK = ("work", VMS["vm1"][1])
 
@@ -81,3 +83,48 @@ def test_offline_removes_both_rules(qenv):
     assert ip6_rules(qenv) == []
     assert qenv.full_ruleset() == qenv.before_install
     assert "offline vif12.0 %s" % VM6["vm1"] in hook_log(qenv)
+
+
+def test_qubes_firewall_lists_of_both_addresses_are_merged(qenv):
+    """dom0 writes one list under both addresses, numbered alike, without
+    the dst6 rules under the IPv4 address and the dst4 rules under the
+    IPv6 one (qubes.firewall.Firewall.qdb_entries); the proxy connects
+    over both families, so it follows the whole list."""
+    qdb = QubesDB(qenv.base)
+    both = "proto=tcp dstports=80-80"
+    qdb.db.update({
+        "/qubes-firewall/%s/policy" % WORK[1]: "drop",
+        "/qubes-firewall/%s/0000" % WORK[1]:
+            "action=accept dst4=%s/32 %s" % (NET_IP, both),
+        "/qubes-firewall/%s/policy" % VM6["vm1"]: "drop",
+        "/qubes-firewall/%s/0001" % VM6["vm1"]:
+            "action=accept dst6=%s/128 %s" % (NET_IP6, both),
+    })
+    qdb.save()
+    qenv.write_rules(*WORK, "@qubes-firewall\n")
+    hooks = os.path.join(qenv.rw_config, "network-hooks.d")
+    os.rename(hooks, hooks + ".off")  # the hook's QubesDB is not the test's
+    try:
+        qenv.vm_up("vm1")
+        r = qenv.ex("fw", "env", "PATH=%s:%s" % (STANDINS,
+                                                 os.environ["PATH"]),
+                    "QUBESDB_DIR=" + qdb.dir, qenv.ctl_bin, "--config-dir",
+                    qenv.config_dir, "--run-dir", qenv.run_dir, "update",
+                    check=False)
+        assert "work: started" in r.stdout, r.stdout + r.stderr
+        for proxy in (lambda u: qenv.fetch("vm1", u), lambda u: fetch6(
+                qenv, "vm1", u)):
+            assert proxy("http://%s/" % NET_IP) == 200
+            assert proxy("http://[%s]/" % NET_IP6) == 200
+            assert proxy("http://work.test/") == 403
+        qenv.vm_down("vm1")
+        ctl(qenv, "update")
+    finally:
+        os.rename(hooks + ".off", hooks)
+        r = qenv.ex("fw", "env", "PATH=%s:%s" % (STANDINS,
+                                                 os.environ["PATH"]),
+                    "QUBESDB_DIR=" + qdb.dir, qenv.ctl_bin, "--config-dir",
+                    qenv.config_dir, "--run-dir", qenv.run_dir, "kill-all",
+                    check=False)
+    time.sleep(0.1)
+    assert qenv.full_ruleset() == qenv.before_install
