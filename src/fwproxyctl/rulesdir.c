@@ -64,6 +64,16 @@ int ctl_rulesdir_valid_name(const char *name)
 	return 1;
 }
 
+/* 1 for "NAME.IPV6": the text after the last dot is an IPv6 address. */
+static int named_by_ip6(const char *file)
+{
+	const char *dot = strrchr(file, '.');
+	struct in6_addr a;
+
+	return dot != NULL && dot != file &&
+	       inet_pton(AF_INET6, dot + 1, &a) == 1;
+}
+
 enum ctl_name_kind ctl_rulesdir_parse_name(const char *file,
                                            char name[CTL_NAME_MAX + 1],
                                            struct in_addr *ip, const char **why)
@@ -75,6 +85,14 @@ enum ctl_name_kind ctl_rulesdir_parse_name(const char *file,
 
 	if (is_skipped(file))
 		return CTL_NAME_SKIP;
+	if (named_by_ip6(file)) {
+		if (why)
+			*why = "a VM named by its IPv6 address: name the file "
+			       "NAME.A.B.C.D by the VM's IPv4 address; with "
+			       "Qubes' ipv6 feature its IPv6 address is served "
+			       "too";
+		return CTL_NAME_FOREIGN;
+	}
 	/* The last four dots, from the end. */
 	p = file + strlen(file);
 	for (i = 3; i >= 0; i--) {

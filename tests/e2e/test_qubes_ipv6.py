@@ -128,3 +128,17 @@ def test_qubes_firewall_lists_of_both_addresses_are_merged(qenv):
                     check=False)
     time.sleep(0.1)
     assert qenv.full_ruleset() == qenv.before_install
+
+
+def test_a_file_named_by_the_ipv6_address_is_refused_clearly(qenv):
+    path = os.path.join(qenv.config_dir, "work6." + VM6["vm1"])
+    with open(path, "w") as f:
+        f.write("^work\\.test$\n")
+    try:
+        r = ctl(qenv, "show")
+        assert ("warning: %s: ignored (a VM named by its IPv6 address: "
+                "name the file NAME.A.B.C.D by the VM's IPv4 address"
+                % path) in r.stderr, r.stderr
+        assert "work6" not in r.stdout
+    finally:
+        os.unlink(path)

@@ -50,6 +50,17 @@ static void test_parse_name(void)
 	is_str(kind(".10.137.0.13", name, ip), "skip", "hidden file");
 	is_str(kind("work.10.137.0.x", name, ip), "foreign", "not an address");
 	is_str(kind("README", name, ip), "foreign", "no dots");
+	{
+		struct in_addr a;
+		const char *why = NULL;
+
+		is_int(ctl_rulesdir_parse_name("work.fd09:24ef:4179::a89:d",
+		                               name, &a, &why),
+		       CTL_NAME_FOREIGN, "named by an IPv6 address: ignored");
+		ok(why != NULL && strstr(why, "IPv6 address: name the file "
+		                              "NAME.A.B.C.D") != NULL,
+		   "and told how to name it");
+	}
 	is_str(kind("a.b.c", name, ip), "foreign", "too few numbers");
 	is_str(kind("wo rk.10.137.0.13", name, ip), "bad", "space in name");
 	is_str(kind("wo/rk.10.137.0.13", name, ip), "bad", "slash in name");
