@@ -5,7 +5,11 @@ vif-route-qubes' order: route, the installed network hook, then the gateway
 address on the vif. Figures: time from the online hook to the first request
 the VM's proxy answers; 50 VMs coming online at once (every hook run in
 parallel) until each is answered, with the proxies left without a pid file
-counted; `fwproxyctl update` with 50 running VMs and nothing to change.
+counted; `fwproxyctl update` with 50 running VMs and nothing to change;
+with Qubes' ipv6 feature, the time from the first online hook to the first
+answer on the IPv6 gateway (vif-route-qubes calls the hook a second time,
+with the VM's IPv6 address, and fwproxyctl moves the proxy onto both
+gateway addresses).
 
 Requests ask for a host the allow-list does not name, so the proxy's own 403
 answers them: no origin or DNS server is needed, and what is timed is the
@@ -23,6 +27,7 @@ import time
 
 SECTION = "Qubes hook path (fwproxyctl)"
 GATEWAY = "10.138.24.91"
+GATEWAY6 = "fd09:24ef:4179::a8a:185b"  # Qubes' IPv6 twin of GATEWAY
 VMS = 50
 REPS = 5
 SERVED_LIMIT_S = 10
@@ -69,6 +74,8 @@ class _Fw:
         _sh("ip", "addr", "add", GATEWAY + "/32", "dev", "eth0")
         _sh("ip", "link", "set", "eth0", "up")
         _sh("ip", "route", "add", "default", "dev", "eth0")
+        _sh("ip", "-6", "addr", "add", GATEWAY6 + "/128", "dev", "eth0",
+            "nodad")
         os.makedirs(self.rw)
         self.ctl("--rw-config", self.rw, "install-qubes")
         self.hook = os.path.join(self.rw, "network-hooks.d", "90-fwproxy")
@@ -94,25 +101,61 @@ class _Fw:
                                                self.hook, vif, ip, GATEWAY,
                                                vif))
 
+    @staticmethod
+    def ip6(vm):
+        """Qubes' IPv6 address of vm: its IPv4 address as the last 32 bits
+        of fd09:24ef:4179::/64."""
+        a, b, c, d = (int(x) for x in vm[2].split("."))
+        return "fd09:24ef:4179::%x:%x" % (a << 8 | b, c << 8 | d)
+
+    def online_script6(self, vm):
+        """The online steps with Qubes' ipv6 feature: the IPv4 route and
+        hook, the IPv6 route and hook, then both gateway addresses."""
+        ns, vif, ip, _ = vm
+        metric = 32752 - int(vif[3:].split(".")[0])
+        return ("ip -n %s -6 addr replace %s/128 dev eth0 nodad && "
+                "ip -n %s -6 route replace %s dev eth0 && "
+                "ip route add %s dev %s metric %d && "
+                "vif=%s '%s' online %s vif %s >/dev/null 2>&1; "
+                "ip -6 route add %s dev %s metric %d && "
+                "vif=%s '%s' online %s vif %s >/dev/null 2>&1; "
+                "ip addr add %s/32 dev %s; "
+                "ip -6 addr add %s/128 dev %s nodad"
+                % (ns, self.ip6(vm), ns, GATEWAY6, ip, vif, metric, vif,
+                   self.hook, vif, ip, self.ip6(vm), vif, metric, vif,
+                   self.hook, vif, self.ip6(vm), GATEWAY, vif, GATEWAY6,
+                   vif))
+
+    def offline6(self, vm):
+        _, vif, ip, _ = vm
+        _sh("sh", "-c", "ip route del %s dev %s; vif=%s '%s' offline %s vif "
+            "%s >/dev/null 2>&1; ip -6 route del %s dev %s; vif=%s '%s' "
+            "offline %s vif %s >/dev/null 2>&1; ip addr del %s/32 dev %s; "
+            "ip -6 addr del %s/128 dev %s"
+            % (ip, vif, vif, self.hook, vif, ip, self.ip6(vm), vif, vif,
+               self.hook, vif, self.ip6(vm), GATEWAY, vif, GATEWAY6, vif))
+
     def offline(self, vm):
         _, vif, ip, _ = vm
         _sh("sh", "-c", "ip route del %s dev %s; vif=%s '%s' offline %s vif "
             "%s >/dev/null 2>&1; ip addr del %s/32 dev %s"
             % (ip, vif, vif, self.hook, vif, ip, GATEWAY, vif))
 
-    def served(self, vm, timeout=0.5):
-        """1 when vm's proxy answers a request from inside vm."""
+    def served(self, vm, timeout=0.5, gateway=GATEWAY):
+        """1 when vm's proxy answers a request from inside vm, sent to
+        gateway (GATEWAY6: over IPv6)."""
+        family = socket.AF_INET6 if ":" in gateway else socket.AF_INET
         fd = os.open("/run/netns/" + vm[0], os.O_RDONLY)
         try:
             if _libc.setns(fd, CLONE_NEWNET) != 0:
                 raise OSError(ctypes.get_errno(), "setns")
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s = socket.socket(family, socket.SOCK_STREAM)
         finally:
             _libc.setns(self.home, CLONE_NEWNET)
             os.close(fd)
         try:
             s.settimeout(timeout)
-            s.connect((GATEWAY, 8100))
+            s.connect((gateway, 8100))
             s.sendall(b"GET http://refused.test/ HTTP/1.1\r\n"
                       b"Host: refused.test\r\nConnection: close\r\n\r\n")
             return s.recv(64).startswith(b"HTTP/1.1 403")
@@ -121,9 +164,9 @@ class _Fw:
         finally:
             s.close()
 
-    def until_served(self, vm, t0, out, stop):
+    def until_served(self, vm, t0, out, stop, gateway=GATEWAY):
         while not stop.is_set() and time.time() - t0 < SERVED_LIMIT_S:
-            if self.served(vm, 0.02):
+            if self.served(vm, 0.02, gateway):
                 out.append(time.time() - t0)
                 return
             time.sleep(0.002)
@@ -172,14 +215,15 @@ class _Fw:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def _hook_to_served(fw, vm):
-    """Seconds from the start of vm's online steps to its first answer,
-    and how long the hook step itself took."""
+def _hook_to_served(fw, vm, ipv6=False):
+    """Seconds from the start of vm's online steps to its first answer (on
+    the IPv6 gateway with ipv6), and how long the steps themselves took."""
     out, stop = [], threading.Event()
     t0 = time.time()
-    t = threading.Thread(target=fw.until_served, args=(vm, t0, out, stop))
+    t = threading.Thread(target=fw.until_served, args=(
+        vm, t0, out, stop, GATEWAY6 if ipv6 else GATEWAY))
     t.start()
-    _sh("sh", "-c", fw.online_script(vm))
+    _sh("sh", "-c", fw.online_script6(vm) if ipv6 else fw.online_script(vm))
     steps = time.time() - t0
     t.join(SERVED_LIMIT_S + 1)
     stop.set()
@@ -209,6 +253,24 @@ def run(bench, log):
                      statistics.median(times), "ms", "low")
         bench.record(SECTION, "online hook to first answered request: max",
                      "fwproxy", max(times), "ms", "low")
+
+        times, steps = [], []
+        for _ in range(REPS):
+            took, step = _hook_to_served(fw, first, ipv6=True)
+            if took is None:
+                raise RuntimeError("%s not served on %s within %d s" %
+                                   (first[3], GATEWAY6, SERVED_LIMIT_S))
+            times.append(took * 1000)
+            steps.append(step * 1000)
+            fw.offline6(first)
+        log("  with IPv6, first online hook to first answer on the IPv6 "
+            "gateway: median %.0f ms, max %.0f ms; the online steps (two "
+            "hook calls) took %.0f ms" % (statistics.median(times),
+                                          max(times),
+                                          statistics.median(steps)))
+        bench.record(SECTION, "with IPv6, online hook to first answered "
+                     "request on the IPv6 gateway: median of %d" % REPS,
+                     "fwproxy", statistics.median(times), "ms", "low")
 
         # Every VM at once, each hook in its own process as xl devd runs
         # them.
