@@ -387,9 +387,11 @@ static void bound_text(const struct ctl_vm_state *st, char *out, size_t len)
 
 /* The proxy's listening sockets into fds: the IPv4 gateway's, and the
  * IPv6 gateway's when the VM has IPv6. Returns their count, or -1
- * (reported, none left open). */
+ * (reported, none left open). The IPv6 socket failing costs the VM its
+ * IPv6 service only: st->has_gw6 is cleared, and the next update or hook
+ * call, finding the bound addresses short of GATEWAY6, tries again. */
 static int listen_all(const struct ctl *c, const struct ctl_vm_rules *vm,
-                      const struct ctl_vm_state *st, int fds[2])
+                      struct ctl_vm_state *st, int fds[2])
 {
 	char gw6[INET6_ADDRSTRLEN];
 
@@ -405,19 +407,22 @@ static int listen_all(const struct ctl *c, const struct ctl_vm_rules *vm,
 	fds[1] = ctl_proc_listen6(st->iface, &st->gw6, c->port);
 	if (fds[1] < 0) {
 		inet_ntop(AF_INET6, &st->gw6, gw6, sizeof(gw6));
-		fprintf(stderr, "fwproxyctl: %s: listen on [%s]:%u (%s): %s\n",
+		fprintf(stderr,
+		        "fwproxyctl: %s: listen on [%s]:%u (%s): %s; serving "
+		        "IPv4 only\n",
 		        vm->name, gw6, (unsigned)c->port, st->iface,
 		        strerror(errno));
-		close(fds[0]);
-		return -1;
+		st->has_gw6 = 0;
+		return 1;
 	}
 	return 2;
 }
 
 static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
-                 const struct ctl_vm_state *st, const char *config_text,
+                 const struct ctl_vm_state *st_now, const char *config_text,
                  const char *rules_text)
 {
+	struct ctl_vm_state served = *st_now, *st = &served;
 	char *dir = ctl_instance_path(c, vm->name, NULL);
 	char *config = ctl_instance_path(c, vm->name, "config");
 	char *pidfile = ctl_instance_path(c, vm->name, "pid");

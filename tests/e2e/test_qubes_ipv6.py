@@ -5,6 +5,7 @@ gateway address on the vif last. The VM's proxy then serves it on
 (4.1) that goes when the VM stops, on nftables and iptables alike."""
 import os
 import re
+import subprocess
 import time
 
 import pytest
@@ -142,3 +143,52 @@ def test_a_file_named_by_the_ipv6_address_is_refused_clearly(qenv):
         assert "work6" not in r.stdout
     finally:
         os.unlink(path)
+
+
+BLOCKER = """
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
+s.bind((sys.argv[2], 8100))
+s.listen(1)
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_an_ipv6_gateway_that_cannot_be_bound_costs_ipv6_only(qenv):
+    """Something else holds [GATEWAY6]:8100 on the VM's vif: the VM keeps
+    its IPv4 proxy, and once the address is free an update adds IPv6."""
+    qenv.write_rules(*WORK, "^work\\.test$\n")
+    hooks = os.path.join(qenv.rw_config, "network-hooks.d")
+    os.rename(hooks, hooks + ".off")
+    blocker = None
+    try:
+        qenv.vm_up("vm1")
+        blocker = subprocess.Popen(
+            ["ip", "netns", "exec", qenv.ns["fw"], "python3", "-c", BLOCKER,
+             "vif12.0", GATEWAY6], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+        assert blocker.stdout.readline() == "ready\n"
+        r = ctl(qenv, "update")
+        assert ("work: listen on [%s]:8100 (vif12.0): Address already in "
+                "use; serving IPv4 only" % GATEWAY6) in r.stderr, r.stderr
+        assert re.search(r"work: started \(pid \d+\) on [0-9.]+:8100 via "
+                         r"vif12\.0$", r.stdout, re.M), r.stdout
+        assert qenv.fetch("vm1", "http://work.test/") == 200
+        assert ip6_rules(qenv) == []
+        blocker.stdin.close()
+        blocker.wait(5)
+        blocker = None
+        r = ctl(qenv, "update")
+        assert "and [%s]:8100" % GATEWAY6 in r.stdout, r.stdout + r.stderr
+        assert fetch6(qenv, "vm1", "http://work.test/") == 200
+        assert len(ip6_rules(qenv)) == 1
+        qenv.vm_down("vm1")
+        ctl(qenv, "update")
+    finally:
+        if blocker is not None:
+            blocker.kill()
+            blocker.wait()
+        os.rename(hooks + ".off", hooks)
+    assert qenv.full_ruleset() == qenv.before_install
