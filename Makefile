@@ -122,9 +122,15 @@ fuzz-replay: $(FUZZ_REPLAY_BINS)
 	@set -e; for t in $(FUZZ_REPLAY_BINS); do \
 		n=$$(basename $$t); $$t fuzz/corpus/$${n#fuzz_}; done
 
+# Each run has a temporary folder of its own: pytest makes its shared
+# /tmp/pytest-of-USER private again whenever a session starts, which would
+# shut the unprivileged workers of a running session out of their files.
 integration: all $(BIN)/fwproxy-testhooks
+	@t=$$(mktemp -d /tmp/fwproxy-tests.XXXXXX) && \
 	FWPROXY_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q -p no:cacheprovider \
-		tests/integration $(wildcard tests/e2e tests/browser)
+		--basetemp=$$t tests/integration \
+		$(wildcard tests/e2e tests/browser); \
+	rc=$$?; rm -rf $$t; exit $$rc
 
 test: unit integration
 
