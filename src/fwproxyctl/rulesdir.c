@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "file.h"
 #include "text.h"
@@ -186,6 +187,7 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
 	while ((de = readdir(d)) != NULL) {
 		struct ctl_vm_rules vm;
 		enum ctl_name_kind kind;
+		struct stat st;
 		const char *why = NULL;
 		char *path, bad[128];
 
@@ -217,8 +219,13 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
 			free(path);
 			continue;
 		case CTL_NAME_FOREIGN:
-			fprintf(err, "fwproxyctl: warning: %s: ignored (%s)\n",
-			        path, why);
+			/* The release's own subdirectories (bin, doc, ...)
+			 * live here: folders are not rules files. */
+			if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+				fprintf(
+				    err,
+				    "fwproxyctl: warning: %s: ignored (%s)\n",
+				    path, why);
 			free(path);
 			continue;
 		case CTL_NAME_BAD:

@@ -115,6 +115,12 @@ static void test_scan(void)
 	touch(dir, "config");
 	touch(dir, "notes.txt");
 	touch(dir, "work.10.137.0.13~");
+	{
+		char sub[sizeof(dir) + 8];
+
+		snprintf(sub, sizeof(sub), "%s/bin", dir);
+		ok(mkdir(sub, 0755) == 0, "a subdirectory, as the release has");
+	}
 	err = fmemopen(errbuf, sizeof(errbuf), "w");
 	rd = ctl_rulesdir_scan(dir, err);
 	fclose(err);
@@ -132,6 +138,7 @@ static void test_scan(void)
 	ok(strstr(errbuf, "warning") && strstr(errbuf, "notes.txt"),
 	   "foreign file warned about");
 	ok(strstr(errbuf, "~") == NULL, "backup ignored silently");
+	ok(strstr(errbuf, "/bin") == NULL, "subdirectory ignored silently");
 	ctl_rulesdir_free(rd);
 
 	touch(dir, "other.10.137.0.13");
