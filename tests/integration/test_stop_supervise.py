@@ -52,7 +52,9 @@ def test_sigterm_during_100mb_transfer(fwproxy, world, tmp_path, root_parent):
                 s = socket.create_connection(("127.0.0.1", p.port), 1)
                 s.close()
                 time.sleep(0.02)
-            except ConnectionRefusedError:
+            except (ConnectionRefusedError, ConnectionResetError):
+                # A handshake that meets the listener while it closes is
+                # reset rather than refused: either way, not queued.
                 refused = time.monotonic() - t0
         assert refused is not None and refused < 2.0, \
             "a new client was still accepted after SIGTERM"
