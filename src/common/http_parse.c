@@ -249,7 +249,10 @@ static enum http_parse note_te(struct fields *f, const struct http_header *h,
 	/* RFC 9112 6.3 would read such a body until close; but its bytes
 	 * are still coded, and relayed without the field they would reach
 	 * the client as if plain. */
-	if (!last_chunked)
+	/* The field is relayed as it came: a trailing empty element, which
+	 * RFC 9110 5.6.1 says to ignore, would leave a client that does not
+	 * ignore it with a last coding other than chunked. */
+	if (!last_chunked || end[-1] == ',')
 		return fail(why, HTTP_PARSE_BAD,
 		            "chunked is not the final transfer coding");
 	return HTTP_PARSE_DONE;

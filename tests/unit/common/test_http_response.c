@@ -164,6 +164,10 @@ static void test_framing(void)
 	    "TE parameter");
 	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
 	    "chunked not final");
+	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked,\r\n\r\n",
+	    "empty element after chunked");
+	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked , \t,\r\n\r\n",
+	    "empty elements after chunked");
 	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
 	    "gzip without chunked");
 	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: br, chunked\r\n\r\n",
