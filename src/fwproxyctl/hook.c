@@ -162,13 +162,17 @@ static void log_outcome(const struct ctl *c, int argc, char **argv,
 	free(line);
 }
 
-/* The VM the hook is called for: by its IPv4 address; for the IPv6 call
- * (Qubes' ipv6 feature), the VM whose IPv4 route goes through the same
- * vif: Qubes adds the IPv4 route and calls the hooks for it first, then
- * the same for IPv6, and removes them in that order too. */
+/* The VM the hook is called for: by the address its file is named by;
+ * for the IPv6 call (Qubes' ipv6 feature) of a VM named by IPv4 address,
+ * the one whose IPv4 route goes through the same vif: Qubes adds the IPv4
+ * route and calls the hooks for it first, then the same for IPv6, and
+ * removes them in that order too. At the IPv4 offline call of a VM named
+ * by IPv6 address no route may be left to tell its address: its running
+ * proxy's interface does. */
 static const struct ctl_vm_rules *find_vm(const struct ctl *c, const char *ip,
                                           const char *iface)
 {
+	const struct ctl_vm_rules *vm;
 	struct in_addr a;
 	struct in6_addr a6;
 	const char *via;
@@ -176,9 +180,18 @@ static const struct ctl_vm_rules *find_vm(const struct ctl *c, const char *ip,
 
 	if (inet_pton(AF_INET6, ip, &a6) == 1) {
 		for (i = 0; i < c->rd->count; i++) {
-			via = ctl_routes_iface(c->routes, c->rd->vms[i].ip);
+			vm = &c->rd->vms[i];
+			if (vm->by_ip6 &&
+			    memcmp(&vm->ip6, &a6, sizeof(a6)) == 0)
+				return vm;
+		}
+		for (i = 0; i < c->rd->count; i++) {
+			vm = &c->rd->vms[i];
+			if (vm->by_ip6)
+				continue;
+			via = ctl_routes_iface(c->routes, vm->ip);
 			if (via != NULL && strcmp(via, iface) == 0)
-				return &c->rd->vms[i];
+				return vm;
 		}
 		return NULL;
 	}
@@ -187,10 +200,17 @@ static const struct ctl_vm_rules *find_vm(const struct ctl *c, const char *ip,
 	for (i = 0; i < c->rd->count; i++)
 		if (c->rd->vms[i].ip.s_addr == a.s_addr)
 			return &c->rd->vms[i];
+	for (i = 0; i < c->rd->count; i++) {
+		vm = &c->rd->vms[i];
+		if (vm->by_ip6 && vm->ip.s_addr == 0 &&
+		    ctl_instance_bound_to(c, vm->name, iface))
+			return vm;
+	}
 	return NULL;
 }
 
-int ctl_hook_run(struct ctl *c, int argc, char **argv)
+int ctl_hook_run(struct ctl *c, int argc, char **argv,
+                 int (*setup)(struct ctl *c))
 {
 	const struct ctl_vm_rules *vm;
 	const char *why = ctl_hook_check_args(argc, argv);
@@ -206,6 +226,16 @@ int ctl_hook_run(struct ctl *c, int argc, char **argv)
 	}
 	if (argc < 4 || argv[3][0] == '\0')
 		return 0; /* Qubes' call for a vif without addresses */
+	fd = capture_begin(saved);
+	rc = setup(c);
+	what = capture_end(fd, saved, "-");
+	if (rc != 0) {
+		log_outcome(c, argc, argv, "-", 1,
+		            what[0] ? what : "cannot read the rules directory");
+		free(what);
+		return -1;
+	}
+	free(what);
 	vm = find_vm(c, argv[3], argv[1]);
 	if (vm == NULL) {
 		log_outcome(c, argc, argv, "-", 0,

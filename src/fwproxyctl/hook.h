@@ -16,10 +16,13 @@
  * NULL or a constant reason. */
 const char *ctl_hook_check_args(int argc, char **argv);
 
-/* Brings the one VM whose rules file names the address argv[3] in step
- * with the routing table: starts its proxy, moves it to the VM's new vif,
- * or stops it with its rule. An address no rules file names is no error.
- * Logs the outcome as described above. Returns 0 or -1. */
-int ctl_hook_run(struct ctl *c, int argc, char **argv);
+/* Runs setup (firewall, rules directory, routes, template: what every
+ * state-changing command needs), then brings the one VM whose rules file
+ * names the address argv[3] in step with the routing table: starts its
+ * proxy, moves it to the VM's new vif, or stops it with its rule. An
+ * address no rules file names is no error. Logs the outcome as described
+ * above, a failed setup with what it printed. Returns 0 or -1. */
+int ctl_hook_run(struct ctl *c, int argc, char **argv,
+                 int (*setup)(struct ctl *c));
 
 #endif

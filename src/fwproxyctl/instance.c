@@ -84,7 +84,9 @@ void ctl_instance_state(const struct ctl *c, const struct ctl_vm_rules *vm,
                         struct ctl_vm_state *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->iface = ctl_routes_iface(c->routes, vm->ip);
+	/* A VM named by IPv6 address and not found is not running. */
+	if (!vm->by_ip6 || vm->ip.s_addr != 0)
+		st->iface = ctl_routes_iface(c->routes, vm->ip);
 	if (st->iface != NULL) {
 		st->has_gw =
 		    ctl_gateway_addr(c->routes, st->iface, &st->gw) == 0;
@@ -617,6 +619,20 @@ done:
 	free(text);
 	free(rules);
 	return rc;
+}
+
+int ctl_instance_bound_to(const struct ctl *c, const char *name,
+                          const char *iface)
+{
+	char *path = ctl_instance_path(c, name, "bound");
+	char *text = slurp(path);
+	size_t n = strlen(iface);
+	int bound = text != NULL && strncmp(text, iface, n) == 0 &&
+	            text[n] == ' ' && ctl_instance_pid(c, name) != 0;
+
+	free(path);
+	free(text);
+	return bound;
 }
 
 static int same_file(const struct ctl *c, const char *name, const char *file,

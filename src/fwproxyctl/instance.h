@@ -16,6 +16,7 @@ struct ctl {
 	const char *config_dir;
 	const char *run_dir;
 	const char *fwproxy_bin;
+	const char *fw_kind; /* --firewall: "auto", "nft", ... */
 	uint16_t port;
 	int dry_run;
 	struct ctl_firewall fw;
@@ -62,6 +63,11 @@ int ctl_instance_render_error_in_rules(const struct ctl_vm_rules *vm,
 /* The live proxy pid for name (pid file plus a check of the process), or
  * 0 for none or a stale pid file. */
 pid_t ctl_instance_pid(const struct ctl *c, const char *name);
+
+/* 1 when name's proxy runs and serves the VM behind iface (its "bound"
+ * file, written at start), else 0. */
+int ctl_instance_bound_to(const struct ctl *c, const char *name,
+                          const char *iface);
 
 /* Brings vm's proxy and firewall rule up to date: starts it, reloads it
  * when only its rules changed, restarts it when its config changed (or

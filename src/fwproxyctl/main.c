@@ -61,6 +61,7 @@ static char *self_argv[32] = {self_path};
 static int n_self_argv = 1;
 
 static int load_template(struct ctl *c);
+static int setup_all(struct ctl *c);
 
 static const struct ctl_vm_rules *need_vm(struct ctl *c, const char *name)
 {
@@ -132,6 +133,8 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 			         (unsigned)c->port);
 		if (st.has_ip6)
 			inet_ntop(AF_INET6, &st.ip6, ip6, sizeof(ip6));
+		else if (vm->by_ip6)
+			inet_ntop(AF_INET6, &vm->ip6, ip6, sizeof(ip6));
 		if (st.has_gw6) {
 			inet_ntop(AF_INET6, &st.gw6, addr6 + 1,
 			          INET6_ADDRSTRLEN);
@@ -146,9 +149,11 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 		log_size(c, vm->name, size, sizeof(size));
 		printf("%-20s %-16s %-12s %-10s %-16s %-13s %-10s %-8s %-24s "
 		       "%s\n",
-		       vm->name, vm->ip_text, st.iface ? st.iface : "--", pid,
-		       addr, rule, ctl_rules_from_name(ctl_rules_from(vm)),
-		       size, ip6, addr6);
+		       vm->name,
+		       vm->by_ip6 && vm->ip.s_addr == 0 ? "--" : vm->ip_text,
+		       st.iface ? st.iface : "--", pid, addr, rule,
+		       ctl_rules_from_name(ctl_rules_from(vm)), size, ip6,
+		       addr6);
 	}
 	ctl_fw_list_free(&fw);
 	return 0;
@@ -342,9 +347,33 @@ static int cmd_kill_all_and_restart(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* Firewall, rules directory, routes and template; errors on stderr. */
+static int setup_all(struct ctl *c)
+{
+	const char *err = ctl_firewall_init(&c->fw, c->fw_kind, c->dry_run);
+
+	if (err != NULL) {
+		fprintf(stderr, "fwproxyctl: firewall: %s\n", err);
+		return -1;
+	}
+	ctl_firewall_init6(&c->fw6, &c->fw);
+	c->rd = ctl_rulesdir_scan(c->config_dir, stderr);
+	if (c->rd == NULL)
+		return -1;
+	c->routes = ctl_routes_load();
+	if (c->routes == NULL) {
+		fprintf(stderr, "fwproxyctl: /proc/net/route: %s\n",
+		        strerror(errno));
+		return -1;
+	}
+	if (ctl_rulesdir_resolve(c->rd, c->routes, stderr) != 0)
+		return -1;
+	return load_template(c);
+}
+
 static int cmd_hook(struct ctl *c, int argc, char **argv)
 {
-	return ctl_hook_run(c, argc, argv);
+	return ctl_hook_run(c, argc, argv, setup_all);
 }
 
 static int cmd_install_qubes(struct ctl *c, int argc, char **argv)
@@ -431,9 +460,14 @@ static int setup_rules(struct ctl *c, int quiet)
 	free(c->template_text);
 	c->template_text = NULL;
 	c->rd = ctl_rulesdir_scan(c->config_dir, sink ? sink : stderr);
+	c->routes = ctl_routes_load();
+	if (c->rd != NULL && c->routes != NULL &&
+	    ctl_rulesdir_resolve(c->rd, c->routes, sink ? sink : stderr) != 0) {
+		ctl_rulesdir_free(c->rd);
+		c->rd = NULL;
+	}
 	if (quiet && sink != NULL)
 		fclose(sink);
-	c->routes = ctl_routes_load();
 	if (c->rd == NULL)
 		return -1;
 	return load_template(c);
@@ -608,7 +642,7 @@ static const struct command commands[] = {
      "follow Qube Settings: reload VMs whose Qubes firewall rules change"},
     {"install-qubes", cmd_install_qubes, 0, SETUP_NONE,
      "set up the Qubes network hook and start-up call"},
-    {"hook", cmd_hook, 1, SETUP_ALL,
+    {"hook", cmd_hook, 1, SETUP_SELF,
      "online|offline vifN.M TYPE IP: what Qubes' network hook calls"},
     {"check", cmd_check, 1, SETUP_SELF,
      "[NAME|FILE] [--fix] [--type T]: lint rules (none: all + template)"},
@@ -789,6 +823,7 @@ int main(int argc, char **argv)
 		bin = xmalloc(len);
 		snprintf(bin, len, "%s/fwproxy", d);
 	}
+	c.fw_kind = fw_kind;
 	abs_config = absolute(config_dir);
 	abs_run = absolute(run_dir);
 	c.config_dir = abs_config;
@@ -816,21 +851,7 @@ int main(int argc, char **argv)
 			goto done;
 		}
 	} else if (cmd->setup == SETUP_ALL) {
-		if ((err = ctl_firewall_init(&c.fw, fw_kind, c.dry_run))) {
-			fprintf(stderr, "fwproxyctl: firewall: %s\n", err);
-			goto done;
-		}
-		ctl_firewall_init6(&c.fw6, &c.fw);
-		c.rd = ctl_rulesdir_scan(abs_config, stderr);
-		if (c.rd == NULL)
-			goto done;
-		c.routes = ctl_routes_load();
-		if (c.routes == NULL) {
-			fprintf(stderr, "fwproxyctl: /proc/net/route: %s\n",
-			        strerror(errno));
-			goto done;
-		}
-		if (load_template(&c) != 0)
+		if (setup_all(&c) != 0)
 			goto done;
 	}
 	rc = cmd->run(&c, argc - a - 1, argv + a + 1);

@@ -10,6 +10,7 @@
 #include "file.h"
 #include "text.h"
 #include "util.h"
+#include "vms.h"
 
 static const char *const backup_suffixes[] = {
     "~",         ".swp",       ".swo",    ".swx",     ".bak",
@@ -65,35 +66,61 @@ int ctl_rulesdir_valid_name(const char *name)
 	return 1;
 }
 
-/* 1 for "NAME.IPV6": the text after the last dot is an IPv6 address. */
-static int named_by_ip6(const char *file)
+/* "NAME.IPV6": 1 with name and ip6 filled in when the text after the last
+ * dot is an IPv6 address, else 0. */
+static enum ctl_name_kind named_by_ip6(const char *file,
+                                       char name[CTL_NAME_MAX + 1],
+                                       struct in6_addr *ip6, const char **why)
 {
 	const char *dot = strrchr(file, '.');
 	struct in6_addr a;
+	size_t n;
 
-	return dot != NULL && dot != file &&
-	       inet_pton(AF_INET6, dot + 1, &a) == 1;
+	if (dot == NULL || inet_pton(AF_INET6, dot + 1, &a) != 1)
+		return CTL_NAME_FOREIGN;
+	n = (size_t)(dot - file);
+	if (n == 0 || n > CTL_NAME_MAX) {
+		if (why)
+			*why =
+			    n ? "name too long" : "no name before the address";
+		return CTL_NAME_BAD;
+	}
+	memcpy(name, file, n);
+	name[n] = '\0';
+	if (!ctl_rulesdir_valid_name(name)) {
+		if (why)
+			*why = "invalid name (letters, digits, '_', '-', '.')";
+		return CTL_NAME_BAD;
+	}
+	if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_MULTICAST(&a) ||
+	    IN6_IS_ADDR_LOOPBACK(&a) || IN6_IS_ADDR_LINKLOCAL(&a) ||
+	    IN6_IS_ADDR_V4MAPPED(&a)) {
+		if (why)
+			*why = "not an address a VM can have";
+		return CTL_NAME_BAD;
+	}
+	if (ip6)
+		*ip6 = a;
+	return CTL_NAME_RULES6;
 }
 
 enum ctl_name_kind ctl_rulesdir_parse_name(const char *file,
                                            char name[CTL_NAME_MAX + 1],
-                                           struct in_addr *ip, const char **why)
+                                           struct in_addr *ip,
+                                           struct in6_addr *ip6,
+                                           const char **why)
 {
 	const char *dots[4], *p, *start;
+	enum ctl_name_kind kind;
 	uint32_t addr = 0;
 	size_t name_len;
 	int i;
 
 	if (is_skipped(file))
 		return CTL_NAME_SKIP;
-	if (named_by_ip6(file)) {
-		if (why)
-			*why = "a VM named by its IPv6 address: name the file "
-			       "NAME.A.B.C.D by the VM's IPv4 address; with "
-			       "Qubes' ipv6 feature its IPv6 address is served "
-			       "too";
-		return CTL_NAME_FOREIGN;
-	}
+	kind = named_by_ip6(file, name, ip6, why);
+	if (kind != CTL_NAME_FOREIGN)
+		return kind;
 	/* The last four dots, from the end. */
 	p = file + strlen(file);
 	for (i = 3; i >= 0; i--) {
@@ -196,14 +223,14 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
 			continue;
 		path = path_join(dir, de->d_name);
 		memset(&vm, 0, sizeof(vm));
-		kind =
-		    ctl_rulesdir_parse_name(de->d_name, vm.name, &vm.ip, &why);
+		kind = ctl_rulesdir_parse_name(de->d_name, vm.name, &vm.ip,
+		                               &vm.ip6, &why);
 		if (strcmp(de->d_name, "config") == 0)
 			kind = CTL_NAME_RULES;
 		/* A rules file or template that is a FIFO, a directory, a
 		 * device or a dangling link would be skipped in silence or
 		 * hang its reader: an error. */
-		if (kind == CTL_NAME_RULES &&
+		if ((kind == CTL_NAME_RULES || kind == CTL_NAME_RULES6) &&
 		    file_check_regular(path, bad, sizeof(bad)) != NULL) {
 			fprintf(err, "fwproxyctl: %s: %s\n", path, bad);
 			free(path);
@@ -234,9 +261,15 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
 			errors++;
 			continue;
 		case CTL_NAME_RULES:
+			inet_ntop(AF_INET, &vm.ip, vm.ip_text,
+			          sizeof(vm.ip_text));
+			break;
+		case CTL_NAME_RULES6:
+			vm.by_ip6 = 1;
+			inet_ntop(AF_INET6, &vm.ip6, vm.ip_text,
+			          sizeof(vm.ip_text));
 			break;
 		}
-		inet_ntop(AF_INET, &vm.ip, vm.ip_text, sizeof(vm.ip_text));
 		vm.path = path;
 		if (rd->count == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -258,7 +291,12 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err)
 				    rd->vms[j].path);
 				errors++;
 			}
-			if (rd->vms[i].ip.s_addr == rd->vms[j].ip.s_addr) {
+			if (rd->vms[i].by_ip6 == rd->vms[j].by_ip6 &&
+			    (rd->vms[i].by_ip6
+			         ? memcmp(&rd->vms[i].ip6, &rd->vms[j].ip6,
+			                  sizeof(rd->vms[i].ip6)) == 0
+			         : rd->vms[i].ip.s_addr ==
+			               rd->vms[j].ip.s_addr)) {
 				fprintf(err,
 				        "fwproxyctl: address %s used twice: %s "
 				        "and %s\n",
@@ -299,6 +337,38 @@ char *ctl_rulesdir_read(const char *path, size_t max, FILE *err)
 		return NULL;
 	}
 	return text;
+}
+
+int ctl_rulesdir_resolve(struct ctl_rulesdir *rd,
+                         const struct ctl_routes *routes, FILE *err)
+{
+	size_t i, j;
+	int errors = 0;
+
+	for (i = 0; i < rd->count; i++) {
+		struct ctl_vm_rules *vm = &rd->vms[i];
+		const char *via;
+
+		if (!vm->by_ip6)
+			continue;
+		vm->ip.s_addr = 0;
+		inet_ntop(AF_INET6, &vm->ip6, vm->ip_text, sizeof(vm->ip_text));
+		via = ctl_routes_iface6(routes, &vm->ip6);
+		if (via == NULL || ctl_routes_ip4(routes, via, &vm->ip) != 0)
+			continue;
+		inet_ntop(AF_INET, &vm->ip, vm->ip_text, sizeof(vm->ip_text));
+		for (j = 0; j < rd->count; j++) {
+			if (j == i || rd->vms[j].ip.s_addr != vm->ip.s_addr ||
+			    (rd->vms[j].by_ip6 && j > i))
+				continue;
+			fprintf(err,
+			        "fwproxyctl: %s and %s name the same VM (%s "
+			        "via %s): keep one file\n",
+			        rd->vms[j].path, vm->path, vm->ip_text, via);
+			errors++;
+		}
+	}
+	return errors ? -1 : 0;
 }
 
 const struct ctl_vm_rules *ctl_rulesdir_find(const struct ctl_rulesdir *rd,

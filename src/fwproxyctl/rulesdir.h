@@ -1,6 +1,7 @@
 /* The rules directory: a template "config" and one rules file per client VM,
  * named NAME.A.B.C.D (the name may contain dots; the address is the last four
- * dot-separated numbers). */
+ * dot-separated numbers) or, with Qubes' ipv6 feature, NAME.IPV6 (the text
+ * after the last dot is the VM's IPv6 address). */
 #ifndef FWPROXY_CTL_RULESDIR_H
 #define FWPROXY_CTL_RULESDIR_H
 
@@ -12,16 +13,23 @@
 
 enum ctl_name_kind {
 	CTL_NAME_RULES,   /* a rules file: name and address filled in */
+	CTL_NAME_RULES6,  /* one named by IPv6 address: name and ip6 */
 	CTL_NAME_SKIP,    /* the template, hidden files, editor backups */
 	CTL_NAME_FOREIGN, /* no address at the end: ignored with a warning */
 	CTL_NAME_BAD,     /* ends in an address but is malformed: an error */
 };
 
+/* A VM is known by its IPv4 address everywhere (pid, rules, QubesDB). A
+ * file named by IPv6 address has by_ip6 set; its ip is 0.0.0.0 until
+ * ctl_rulesdir_resolve finds the VM running, and ip_text its IPv6
+ * address till then. */
 struct ctl_vm_rules {
 	char name[CTL_NAME_MAX + 1];
-	char ip_text[INET_ADDRSTRLEN];
+	char ip_text[INET6_ADDRSTRLEN];
 	struct in_addr ip;
-	char *path; /* DIR/FILE */
+	int by_ip6;
+	struct in6_addr ip6; /* with by_ip6: the address the file names */
+	char *path;          /* DIR/FILE */
 };
 
 struct ctl_rulesdir {
@@ -32,11 +40,13 @@ struct ctl_rulesdir {
 };
 
 /* Classifies one file name. For CTL_NAME_RULES fills name (at most
- * CTL_NAME_MAX bytes plus NUL) and ip. For CTL_NAME_BAD and
- * CTL_NAME_FOREIGN *why (when not NULL) is set to a constant reason. */
+ * CTL_NAME_MAX bytes plus NUL) and ip, for CTL_NAME_RULES6 name and ip6.
+ * For CTL_NAME_BAD and CTL_NAME_FOREIGN *why (when not NULL) is set to a
+ * constant reason. */
 enum ctl_name_kind ctl_rulesdir_parse_name(const char *file,
                                            char name[CTL_NAME_MAX + 1],
                                            struct in_addr *ip,
+                                           struct in6_addr *ip6,
                                            const char **why);
 
 /* 1 when name is a valid VM name: [A-Za-z0-9_][A-Za-z0-9_.-]*, at most
@@ -54,6 +64,16 @@ struct ctl_rulesdir *ctl_rulesdir_scan(const char *dir, FILE *err);
  * it NUL-terminated (free it), or NULL after printing why to err as
  * "fwproxyctl: PATH[:LINE]: MESSAGE" (err NULL: silently). */
 char *ctl_rulesdir_read(const char *path, size_t max, FILE *err);
+
+struct ctl_routes;
+
+/* Gives each running VM named by its IPv6 address its IPv4 address: the
+ * /128 route to the IPv6 address goes through the VM's vif, and so does
+ * its /32 route (Qubes routes both over the one vif). Entries whose VM is
+ * not running keep 0.0.0.0. Returns 0, or -1 after printing to err that
+ * a VM is named twice (by both its addresses). */
+int ctl_rulesdir_resolve(struct ctl_rulesdir *rd,
+                         const struct ctl_routes *routes, FILE *err);
 
 /* The entry named name, or NULL. */
 const struct ctl_vm_rules *ctl_rulesdir_find(const struct ctl_rulesdir *rd,

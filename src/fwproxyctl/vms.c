@@ -163,6 +163,22 @@ const char *ctl_routes_iface(const struct ctl_routes *r, struct in_addr ip)
 	return best != NULL ? best->iface : NULL;
 }
 
+int ctl_routes_ip4(const struct ctl_routes *r, const char *iface,
+                   struct in_addr *out)
+{
+	const struct ctl_route *best = NULL;
+	size_t i;
+
+	for (i = 0; i < r->count; i++)
+		if (strcmp(r->v[i].iface, iface) == 0 &&
+		    (best == NULL || r->v[i].metric < best->metric))
+			best = &r->v[i];
+	if (best == NULL)
+		return -1;
+	*out = best->ip;
+	return 0;
+}
+
 void ctl_routes_free(struct ctl_routes *r)
 {
 	if (r == NULL)

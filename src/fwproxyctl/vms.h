@@ -44,6 +44,12 @@ struct ctl_routes *ctl_routes_load(void);
  * metric), or NULL. */
 const char *ctl_routes_iface(const struct ctl_routes *r, struct in_addr ip);
 
+/* The VM's IPv4 address into *out: the destination of the IPv4 host route
+ * through iface (of several, the one with the lowest metric). Returns 0,
+ * or -1 when iface has none. */
+int ctl_routes_ip4(const struct ctl_routes *r, const char *iface,
+                   struct in_addr *out);
+
 void ctl_routes_free(struct ctl_routes *r);
 
 /* Adds to r the IPv6 host routes of text, /proc/net/ipv6_route's: a /128
@@ -56,6 +62,11 @@ int ctl_routes_parse6(struct ctl_routes *r, const char *text);
  * or -1 when iface has none (the VM has no IPv6). */
 int ctl_routes_ip6(const struct ctl_routes *r, const char *iface,
                    struct in6_addr *out);
+
+/* The interface routing the IPv6 address ip (of several routes, the one
+ * with the lowest metric), or NULL. */
+const char *ctl_routes_iface6(const struct ctl_routes *r,
+                              const struct in6_addr *ip);
 
 /* The IPv6 gateway address a VM behind iface uses, into *out: the first
  * IPv6 address on iface that is not link-local, or, before Qubes has put

@@ -150,6 +150,19 @@ int ctl_routes_ip6(const struct ctl_routes *r, const char *iface,
 	return 0;
 }
 
+const char *ctl_routes_iface6(const struct ctl_routes *r,
+                              const struct in6_addr *ip)
+{
+	const struct ctl_route6 *best = NULL;
+	size_t i;
+
+	for (i = 0; i < r->count6; i++)
+		if (memcmp(&r->v6[i].ip, ip, sizeof(*ip)) == 0 &&
+		    (best == NULL || r->v6[i].metric < best->metric))
+			best = &r->v6[i];
+	return best != NULL ? best->iface : NULL;
+}
+
 static int iface_addr6(const char *iface, struct in6_addr *out)
 {
 	struct ifaddrs *list, *a;

@@ -131,18 +131,62 @@ def test_qubes_firewall_lists_of_both_addresses_are_merged(qenv):
     assert qenv.full_ruleset() == qenv.before_install
 
 
-def test_a_file_named_by_the_ipv6_address_is_refused_clearly(qenv):
-    path = os.path.join(qenv.config_dir, "work6." + VM6["vm1"])
-    with open(path, "w") as f:
-        f.write("^work\\.test$\n")
+def test_a_vm_named_by_its_ipv6_address_follows_the_hooks(qenv):
+    """A rules file NAME.IPV6: the IPv4 hook call finds no file (no IPv6
+    route yet), the IPv6 one starts the proxy on both gateways; on stop,
+    the IPv4 call (its route gone, the IPv6 one still there) stops it."""
+    v4 = os.path.join(qenv.config_dir, "%s.%s" % WORK)
+    os.rename(v4, v4 + ".away")
+    qenv.write_rules("work6", VM6["vm1"], "^work\\.test$\n")
     try:
-        r = ctl(qenv, "show")
-        assert ("warning: %s: ignored (a VM named by its IPv6 address: "
-                "name the file NAME.A.B.C.D by the VM's IPv4 address"
-                % path) in r.stderr, r.stderr
-        assert "work6" not in r.stdout
+        qenv.vm_up("vm1")
+        assert qenv.fetch("vm1", "http://work.test/") == 200, hook_log(qenv)
+        assert fetch6(qenv, "vm1", "http://work.test/") == 200
+        assert qenv.fetch("vm1", "http://social.test/") == 403
+        log = hook_log(qenv)
+        assert re.search(r"online vif12\.0 %s work6: .*started \(pid \d+\)"
+                         r" on [0-9.]+:8100 and \[%s\]:8100 via vif12\.0$"
+                         % (re.escape(VM6["vm1"]), re.escape(GATEWAY6)),
+                         log, re.M), log
+        row = [l.split() for l in ctl(qenv, "show").stdout.splitlines()
+               if l.startswith("work6 ")][0]
+        assert row[1] == WORK[1] and row[2] == "vif12.0", row
+        assert len(ip6_rules(qenv)) == 1
+        r = ctl(qenv, "update")
+        assert "work6: running" in r.stdout and "started" not in r.stdout, \
+            r.stdout + r.stderr
+        qenv.vm_down("vm1")
+        assert re.search(r"offline vif12\.0 %s work6: stopped"
+                         % re.escape(WORK[1]), hook_log(qenv), re.M), \
+            hook_log(qenv)
+        row = [l.split() for l in ctl(qenv, "show").stdout.splitlines()
+               if l.startswith("work6 ")][0]
+        assert row[1:4] == ["--", "--", "--"], row
+        assert qenv.full_ruleset() == qenv.before_install
     finally:
-        os.unlink(path)
+        os.unlink(os.path.join(qenv.config_dir, "work6." + VM6["vm1"]))
+        os.rename(v4 + ".away", v4)
+
+
+def test_one_vm_named_by_both_addresses_is_refused(qenv):
+    qenv.write_rules("work6", VM6["vm1"], "^social\\.test$\n")
+    try:
+        qenv.vm_up("vm1")
+        log = hook_log(qenv)
+        assert ("name the same VM (%s via vif12.0): keep one file"
+                % WORK[1]) in log, log
+        assert qenv.fetch("vm1", "http://work.test/") == 0
+        assert qenv.fetch("vm1", "http://social.test/") == 0
+        r = ctl(qenv, "update", check=False)
+        assert r.returncode != 0
+        assert ("%s.%s and %s/work6.%s name the same VM"
+                % (WORK[0], WORK[1], qenv.config_dir, VM6["vm1"])) \
+            in r.stderr, r.stderr
+        qenv.vm_down("vm1")
+    finally:
+        os.unlink(os.path.join(qenv.config_dir, "work6." + VM6["vm1"]))
+    ctl(qenv, "update")
+    assert qenv.full_ruleset() == qenv.before_install
 
 
 BLOCKER = """
