@@ -258,10 +258,14 @@ pid_t ctl_proc_spawn(const char *bin, const char *config, const int *fds,
 		unsetenv("LISTEN_FDNAMES");
 		ctl_proc_argv(bin, config, systemd ? scope : NULL, getpid(),
 		              unit, sizeof(unit), argv);
-		if (systemd)
+		if (systemd) {
 			execvp(argv[0], argv);
-		else
-			execv(bin, argv);
+			/* No systemd-run: in this session, as without systemd.
+			 */
+			ctl_proc_argv(bin, config, NULL, getpid(), unit,
+			              sizeof(unit), argv);
+		}
+		execv(bin, argv);
 		_exit(127);
 	}
 }

@@ -43,7 +43,8 @@ int ctl_proc_listen6(const char *iface, const struct in6_addr *addr,
  * "SCOPE-PID.scope" through systemd-run --scope, which then execs the
  * proxy in place (same pid, same descriptors): a proxy started from a
  * Qubes hook then leaves the cgroup of the service that ran the hook and
- * survives its restart. Returns the pid or -1. */
+ * survives its restart; without systemd-run on PATH, the proxy runs in
+ * its own session as without systemd. Returns the pid or -1. */
 #define CTL_PROC_FDS_MAX 2
 pid_t ctl_proc_spawn(const char *bin, const char *config, const int *fds,
                      int n_fds, const char *log_path, const char *scope);

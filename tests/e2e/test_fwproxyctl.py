@@ -115,6 +115,59 @@ def test_restart_picks_up_new_rules(env):
     assert env.fetch("vm2", "http://work.test/") == 403
 
 
+SYSTEMD_RUN = """#!/bin/sh
+# systemd-run --scope as it behaves: the unit made, it execs the command
+# in place (same pid, same descriptors).
+echo "$$ $*" >> %s
+while [ "$1" != "--" ]; do shift; done
+shift
+exec "$@"
+"""
+
+
+def restart_as_under_systemd(env, path):
+    """fwproxyctl restart work with systemd seemingly booted: a mount
+    namespace of its own where /run/systemd/system exists, PATH as given
+    (the proxy keeps that namespace, which changes nothing it uses)."""
+    script = ("mount -t tmpfs fwproxy-test /run && mkdir -p "
+              "/run/systemd/system && exec env PATH=%s %s --config-dir %s "
+              "--run-dir %s restart work"
+              % (path, env.ctl_bin, env.config_dir, env.run_dir))
+    return env.ex("fw", "unshare", "-m", "sh", "-c", script, check=False)
+
+
+def test_proxies_run_in_a_systemd_scope_or_without_one(env, tmp_path):
+    calls = tmp_path / "calls"
+    stand_in = tmp_path / "bin"
+    stand_in.mkdir()
+    (stand_in / "systemd-run").write_text(SYSTEMD_RUN % calls)
+    (stand_in / "systemd-run").chmod(0o755)
+    r = restart_as_under_systemd(env, "%s:%s" % (stand_in,
+                                                 os.environ["PATH"]))
+    assert "work: started" in r.stdout, r.stdout + r.stderr
+    pid = pids(env)["work"]
+    line = calls.read_text().splitlines()[-1].split()
+    assert line[:6] == [pid, "--scope", "--quiet", "--collect",
+                        "--unit=fwproxy-work-%s" % pid, "--"], line
+    assert line[6].endswith("/fwproxy"), line
+    assert line[7:] == ["-d", "-c", os.path.join(env.run_dir, "work",
+                                                 "config")], line
+    assert env.fetch("vm1", "http://work.test/") == 200
+    # systemd booted but no systemd-run on PATH: its own session instead.
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for tool in ("nft", "iptables", "ip6tables", "ip"):
+        found = subprocess.run(["sh", "-c", "command -v " + tool],
+                               capture_output=True, text=True).stdout
+        if found.strip():
+            os.symlink(found.strip(), str(bare / tool))
+    r = restart_as_under_systemd(env, str(bare))
+    assert "work: started" in r.stdout, r.stdout + r.stderr
+    assert pids(env)["work"] != pid
+    assert len(calls.read_text().splitlines()) == 1
+    assert env.fetch("vm1", "http://work.test/") == 200
+
+
 def test_reload_keeps_the_process(env):
     env.write_rules(*WORK, "^work\\.test$\n")
     old = pids(env)["work"]
