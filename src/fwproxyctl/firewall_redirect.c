@@ -98,54 +98,70 @@ void ctl_redirect_ipt_parse(const char *text, const char *where,
 	}
 }
 
+/* The VM's address and the proxy's as rules write them: "10.137.0.13"
+ * and "10.138.24.91", or "fd09::d" and "[fd09::1]" before a port. */
+static void addresses(const struct ctl_redirect *r, char vm[INET6_ADDRSTRLEN],
+                      char to[INET6_ADDRSTRLEN + 2])
+{
+	if (r->family == 6) {
+		inet_ntop(AF_INET6, &r->vm6, vm, INET6_ADDRSTRLEN);
+		inet_ntop(AF_INET6, &r->proxy6, to + 1, INET6_ADDRSTRLEN);
+		to[0] = '[';
+		strcat(to, "]");
+	} else {
+		inet_ntop(AF_INET, &r->vm, vm, INET6_ADDRSTRLEN);
+		inet_ntop(AF_INET, &r->proxy, to, INET6_ADDRSTRLEN);
+	}
+}
+
 int ctl_redirect_nft_rules(const char *name, const struct ctl_redirect *r,
                            struct ctl_redirect_rule *out)
 {
-	char vm[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
+	char vm[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN + 2];
+	const char *ip = r->family == 6 ? "ip6" : "ip";
 	int i, n = 0;
 
-	inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
-	inet_ntop(AF_INET, &r->proxy, to, sizeof(to));
+	addresses(r, vm, to);
 	for (i = 0; i < r->n_ports; i++, n++) {
 		str_copy(out[n].where, "dstnat", sizeof(out[n].where));
 		snprintf(
 		    out[n].text, sizeof(out[n].text),
-		    "iifname \"%s\" ip saddr %s tcp dport %u dnat to %s:%u "
+		    "iifname \"%s\" %s saddr %s tcp dport %u dnat to %s:%u "
 		    "comment \"" CTL_REDIRECT_TAG "%s\"",
-		    r->iface, vm, (unsigned)r->ports[i], to,
+		    r->iface, ip, vm, (unsigned)r->ports[i], to,
 		    (unsigned)r->proxy_port, name);
 	}
 	str_copy(out[n].where, "forward", sizeof(out[n].where));
 	snprintf(out[n].text, sizeof(out[n].text),
-	         "iifname \"%s\" ip saddr %s udp dport 443 reject "
+	         "iifname \"%s\" %s saddr %s udp dport 443 reject "
 	         "comment \"" CTL_REDIRECT_TAG "%s\"",
-	         r->iface, vm, name);
+	         r->iface, ip, vm, name);
 	return n + 1;
 }
 
 int ctl_redirect_ipt_rules(const char *name, const struct ctl_redirect *r,
                            struct ctl_redirect_rule *out)
 {
-	char vm[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
-	int i, n = 0;
+	char vm[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN + 2];
+	int i, n = 0, v6 = r->family == 6;
 
-	inet_ntop(AF_INET, &r->vm, vm, sizeof(vm));
-	inet_ntop(AF_INET, &r->proxy, to, sizeof(to));
+	addresses(r, vm, to);
 	for (i = 0; i < r->n_ports; i++, n++) {
 		str_copy(out[n].where, "nat", sizeof(out[n].where));
 		snprintf(out[n].text, sizeof(out[n].text),
 		         "-A " CTL_REDIRECT_TABLE
-		         " -s %s/32 -i %s -p tcp -m tcp "
+		         " -s %s/%d -i %s -p tcp -m tcp "
 		         "--dport %u -m comment --comment \"" CTL_REDIRECT_TAG
 		         "%s\" -j DNAT --to-destination %s:%u",
-		         vm, r->iface, (unsigned)r->ports[i], name, to,
-		         (unsigned)r->proxy_port);
+		         vm, v6 ? 128 : 32, r->iface, (unsigned)r->ports[i],
+		         name, to, (unsigned)r->proxy_port);
 	}
 	str_copy(out[n].where, "filter", sizeof(out[n].where));
 	snprintf(out[n].text, sizeof(out[n].text),
-	         "-A " CTL_REDIRECT_TABLE " -s %s/32 -i %s -p udp -m udp "
+	         "-A " CTL_REDIRECT_TABLE " -s %s/%d -i %s -p udp -m udp "
 	         "--dport 443 -m comment --comment \"" CTL_REDIRECT_TAG
-	         "%s\" -j REJECT --reject-with icmp-port-unreachable",
-	         vm, r->iface, name);
+	         "%s\" -j REJECT --reject-with %s",
+	         vm, v6 ? 128 : 32, r->iface, name,
+	         v6 ? "icmp6-port-unreachable" : "icmp-port-unreachable");
 	return n + 1;
 }

@@ -4,9 +4,12 @@
  * for users, so they live in fwproxy's own: nftables table
  * "ip fwproxy-transparent" (chains dstnat at the prerouting dstnat hook
  * and forward), or iptables chains "fwproxy-transparent" in the nat and
- * filter tables, jumped to first from PREROUTING and FORWARD. Each rule is
- * tagged "fwproxy-transparent:NAME"; the redirected connections then meet
- * the proxy's own accept rule in custom-input (firewall.h). */
+ * filter tables, jumped to first from PREROUTING and FORWARD. With
+ * Qubes' ipv6 feature the VM's IPv6 traffic gets the same in table
+ * "ip6 fwproxy-transparent" or ip6tables, sent to the proxy's IPv6
+ * gateway socket. Each rule is tagged "fwproxy-transparent:NAME"; the
+ * redirected connections then meet the proxy's own accept rule in
+ * custom-input (firewall.h). */
 #ifndef FWPROXY_CTL_FIREWALL_REDIRECT_H
 #define FWPROXY_CTL_FIREWALL_REDIRECT_H
 
@@ -23,8 +26,11 @@
 
 struct ctl_redirect {
 	const char *iface;
+	int family;           /* 4: vm and proxy; 6: vm6 and proxy6 */
 	struct in_addr vm;    /* source */
 	struct in_addr proxy; /* where to: the proxy's address and port */
+	struct in6_addr vm6;  /* the same for IPv6 */
+	struct in6_addr proxy6;
 	uint16_t proxy_port;
 	uint16_t ports[TRANSPARENT_PORTS_MAX];
 	int n_ports;
@@ -58,10 +64,10 @@ void ctl_redirect_nft_parse(const char *text, struct ctl_redirect_list *l);
 void ctl_redirect_ipt_parse(const char *text, const char *where,
                             struct ctl_redirect_list *l);
 
-/* Makes name's redirect rules exactly r's (none when r is NULL), creating
- * the table or chains with the first rule and removing them with the
- * last. *changed is set to 1 when the ruleset had to change. 0 or -1
- * (message on stderr). */
+/* Makes name's redirect rules of fw's family exactly r's (none when r is
+ * NULL; r->family is fw->family), creating the table or chains with the
+ * first rule and removing them with the last. *changed is set to 1 when
+ * the ruleset had to change. 0 or -1 (message on stderr). */
 int ctl_redirect_set(struct ctl_firewall *fw, const char *name,
                      const struct ctl_redirect *r, int *changed);
 int ctl_redirect_nft_set(struct ctl_firewall *fw, const char *name,

@@ -1,6 +1,6 @@
 /* Transparent mode's rules in iptables (Qubes 4.1): chains
  * fwproxy-transparent in the nat and filter tables, jumped to first from
- * PREROUTING and FORWARD. */
+ * PREROUTING and FORWARD; the same in ip6tables for the IPv6 ones. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +34,7 @@ static int ipt(struct ctl_firewall *fw, const char *table, int quiet, ...)
 	va_list ap;
 	int n = 0;
 
-	argv[n++] = "iptables";
+	argv[n++] = fw->family == 6 ? "ip6tables" : "iptables";
 	argv[n++] = "-w";
 	argv[n++] = "-t";
 	argv[n++] = (char *)table;
@@ -53,7 +53,7 @@ static int append(struct ctl_firewall *fw, const char *table, const char *text)
 	size_t n = 4;
 
 	str_copy(buf, text, sizeof(buf));
-	argv[0] = "iptables";
+	argv[0] = fw->family == 6 ? "ip6tables" : "iptables";
 	argv[1] = "-w";
 	argv[2] = "-t";
 	argv[3] = (char *)table;
@@ -69,8 +69,13 @@ static int set_table(struct ctl_firewall *fw, const char *table,
                      int *changed)
 {
 	static struct ctl_redirect_list l;
-	char *const list[] = {"iptables", "-w",  "-t", (char *)table,
-	                      "-S",       CHAIN, NULL};
+	char *const list[] = {fw->family == 6 ? "ip6tables" : "iptables",
+	                      "-w",
+	                      "-t",
+	                      (char *)table,
+	                      "-S",
+	                      CHAIN,
+	                      NULL};
 	int keep[CTL_REDIRECT_RULES_MAX] = {0}, exists, mine = 0, rc = 0, j;
 	char *text = NULL, pos[24];
 	size_t i, others = 0;
@@ -129,6 +134,7 @@ int ctl_redirect_ipt_set(struct ctl_firewall *fw, const char *name,
 	rc = set_table(fw, "nat", "PREROUTING", name, want, n, changed);
 	rc |= set_table(fw, "filter", "FORWARD", name, want, n, changed);
 	if (rc != 0)
-		fprintf(stderr, "fwproxyctl: iptables failed for %s\n", name);
+		fprintf(stderr, "fwproxyctl: %s failed for %s\n",
+		        fw->family == 6 ? "ip6tables" : "iptables", name);
 	return rc == 0 ? 0 : -1;
 }

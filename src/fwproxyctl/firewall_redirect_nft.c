@@ -1,4 +1,5 @@
-/* Transparent mode's rules in nftables: table ip fwproxy-transparent. */
+/* Transparent mode's rules in nftables: table ip fwproxy-transparent, and
+ * ip6 fwproxy-transparent for the IPv6 ones. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,15 +8,17 @@
 #include "exec.h"
 #include "firewall_redirect.h"
 
-#define TABLE "ip " CTL_REDIRECT_TABLE
-
 /* Idempotent: "add" leaves an existing table or chain alone. */
-static const char SETUP[] =
-    "add table " TABLE "\n"
-    "add chain " TABLE " dstnat { type nat hook prerouting priority dstnat; "
-    "policy accept; }\n"
-    "add chain " TABLE " forward { type filter hook forward priority "
-    "filter; policy accept; }\n";
+static void setup(struct buf *script, const char *table)
+{
+	buf_printf(script,
+	           "add table %s\n"
+	           "add chain %s dstnat { type nat hook prerouting priority "
+	           "dstnat; policy accept; }\n"
+	           "add chain %s forward { type filter hook forward priority "
+	           "filter; policy accept; }\n",
+	           table, table, table);
+}
 
 static int run_script(struct ctl_firewall *fw, const char *script)
 {
@@ -41,20 +44,23 @@ int ctl_redirect_nft_set(struct ctl_firewall *fw, const char *name,
 {
 	static struct ctl_redirect_list l;
 	static struct ctl_redirect_rule want[CTL_REDIRECT_RULES_MAX];
-	char *const list[] = {
-	    "nft", "-a", "list", "table", "ip", CTL_REDIRECT_TABLE, NULL};
-	char *text = NULL;
+	const char *family = fw->family == 6 ? "ip6" : "ip";
+	char *const list[] = {"nft",   "-a",           "list",
+	                      "table", (char *)family, CTL_REDIRECT_TABLE,
+	                      NULL};
+	char table[32], *text = NULL;
 	struct buf script = {0};
 	int keep[CTL_REDIRECT_RULES_MAX] = {0}, n_want = 0, exists, rc = 0;
 	size_t i, others = 0;
 	int j;
 
+	snprintf(table, sizeof(table), "%s " CTL_REDIRECT_TABLE, family);
 	exists = ctl_exec(list, NULL, &text, 1) == 0;
 	ctl_redirect_nft_parse(exists && text ? text : "", &l);
 	free(text);
 	if (l.truncated) {
 		fprintf(stderr, "fwproxyctl: too many rules in table %s\n",
-		        TABLE);
+		        table);
 		return -1;
 	}
 	if (r != NULL)
@@ -73,7 +79,7 @@ int ctl_redirect_nft_set(struct ctl_firewall *fw, const char *name,
 			keep[j] = 1;
 			continue;
 		}
-		buf_printf(&script, "delete rule " TABLE " %s handle %ld\n",
+		buf_printf(&script, "delete rule %s %s handle %ld\n", table,
 		           l.v[i].where, l.v[i].handle);
 	}
 	for (j = 0; j < n_want; j++) {
@@ -81,15 +87,15 @@ int ctl_redirect_nft_set(struct ctl_firewall *fw, const char *name,
 			continue;
 		if (script.len == 0 ||
 		    strstr(buf_cstr(&script), "add table") == NULL)
-			buf_append_str(&script, SETUP);
-		buf_printf(&script, "add rule " TABLE " %s %s\n", want[j].where,
+			setup(&script, table);
+		buf_printf(&script, "add rule %s %s %s\n", table, want[j].where,
 		           want[j].text);
 	}
 	/* The table goes with its last rule: stopping every transparent
 	 * VM leaves the ruleset as it was. */
 	if (n_want == 0 && others == 0 && exists) {
 		script.len = 0;
-		buf_append_str(&script, "delete table " TABLE "\n");
+		buf_printf(&script, "delete table %s\n", table);
 	}
 	if (script.len > 0) {
 		*changed = 1;

@@ -118,10 +118,14 @@ static void ports_of(const char *config, struct ctl_redirect *r)
 	config_free(cfg);
 }
 
-static int apply(struct ctl *c, const char *name, const struct ctl_redirect *r)
+/* Sets name's rules to r (IPv4) and r6 (IPv6), NULL for none. */
+static int apply(struct ctl *c, const char *name, const struct ctl_redirect *r,
+                 const struct ctl_redirect *r6)
 {
 	int changed = 0, rc = ctl_redirect_set(&c->fw, name, r, &changed);
 
+	if (ctl_redirect_set(&c->fw6, name, r6, &changed) != 0)
+		rc = -1;
 	if (changed) {
 		c->changes++;
 		printf("%s: transparent redirect %s\n", name,
@@ -133,11 +137,11 @@ static int apply(struct ctl *c, const char *name, const struct ctl_redirect *r)
 int ctl_transparent_sync(struct ctl *c, const struct ctl_vm_rules *vm,
                          const struct ctl_vm_state *st, int on)
 {
-	struct ctl_redirect r;
+	struct ctl_redirect r, r6;
 	char err[256], *config;
 
 	if (!on)
-		return apply(c, vm->name, NULL);
+		return apply(c, vm->name, NULL, NULL);
 	config = ctl_instance_render(c, vm, st, err, sizeof(err));
 	if (config == NULL)
 		return -1;
@@ -145,13 +149,21 @@ int ctl_transparent_sync(struct ctl *c, const struct ctl_vm_rules *vm,
 	ports_of(config, &r);
 	free(config);
 	r.iface = st->iface;
+	r.family = 4;
 	r.vm = vm->ip;
 	r.proxy = st->gw;
 	r.proxy_port = c->port;
-	return apply(c, vm->name, r.n_ports > 0 ? &r : NULL);
+	/* The VM's IPv6 traffic goes to the proxy's IPv6 socket; without
+	 * one, the VM's Qubes firewall decides on it as before. */
+	r6 = r;
+	r6.family = 6;
+	r6.vm6 = st->ip6;
+	r6.proxy6 = st->gw6;
+	return apply(c, vm->name, r.n_ports > 0 ? &r : NULL,
+	             r.n_ports > 0 && st->has_gw6 ? &r6 : NULL);
 }
 
 int ctl_transparent_remove(struct ctl *c, const char *name)
 {
-	return apply(c, name, NULL);
+	return apply(c, name, NULL, NULL);
 }

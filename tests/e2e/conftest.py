@@ -454,15 +454,16 @@ class Env:
         with open(d + "/nginx.conf", "w") as f:
             f.write(NGINX_CONF.format(
                 dir=d, ip=NET_IP,
-                listen6="\n        listen [%s]:80;" % NET_IP6
-                if self.ipv6 else ""))
+                listen6="\n        listen [%s]:80;\n        listen [%s]:443 ssl;"
+                % (NET_IP6, NET_IP6) if self.ipv6 else ""))
         with open(d + "/big.bin", "wb") as f:
             f.truncate(BIG_SIZE)  # /big.bin: a long transfer
         self.spawn("net", "nginx", "-c", d + "/nginx.conf", "-p", d)
         self.spawn("net", "dnsmasq", "--no-daemon", "--no-resolv",
                    "--no-hosts", "--user=root", "--bind-interfaces",
                    "--listen-address=" + NET_IP, "--pid-file=",
-                   "--address=/test/" + NET_IP)
+                   "--address=/test/" + NET_IP,
+                   *(["--address=/test/" + NET_IP6] if self.ipv6 else []))
         for _ in range(100):
             r = self.ex("net", "curl", "-s", "-m", "2",
                         "http://%s/" % NET_IP, check=False)

@@ -189,6 +189,52 @@ def test_one_vm_named_by_both_addresses_is_refused(qenv):
     assert qenv.full_ruleset() == qenv.before_install
 
 
+def direct(env, vm, host, port, scheme):
+    """What curl in vm, with no proxy, gets from host at NET_IP6:port."""
+    r = env.ex(vm, "curl", "-s", "-k", "-o", "/dev/null", "-w",
+               "%{http_code}", "-m", "5", "--noproxy", "*", "--resolve",
+               "%s:%d:[%s]" % (host, port, NET_IP6),
+               "%s://%s:%d/" % (scheme, host, port), check=False,
+               timeout=15)
+    return r.stdout.strip()
+
+
+def redirect6_rules(env):
+    if env.firewall == "iptables":
+        return "".join(env.ex("fw", "ip6tables", "-w", "-t", t, "-S",
+                              "fwproxy-transparent", check=False).stdout
+                       for t in ("nat", "filter"))
+    return env.ex("fw", "nft", "list", "table", "ip6",
+                  "fwproxy-transparent", check=False).stdout
+
+
+def test_transparent_mode_takes_the_vms_ipv6_traffic_too(qenv):
+    """Without the IPv6 redirect the VM's IPv6 connections get nowhere
+    (the firewall does not forward them); with it, the proxy decides."""
+    qenv.write_rules(*WORK, "# fwproxy: Transparent 80 443\n^work\\.test$\n")
+    try:
+        qenv.vm_up("vm1")
+        assert direct(qenv, "vm1", "work.test", 80, "http") == "200", \
+            hook_log(qenv) + redirect6_rules(qenv)
+        assert direct(qenv, "vm1", "social.test", 80, "http") == "403"
+        assert direct(qenv, "vm1", "work.test", 443, "https") == "200"
+        assert direct(qenv, "vm1", "social.test", 443, "https") == "000"
+        with open(os.path.join(qenv.run_dir, "work", "log")) as f:
+            log = f.read()
+        assert re.search(r'refused on filtered domain "social\.test" '
+                         r'\(client %s, TLS social\.test:443 transparent'
+                         % re.escape(VM6["vm1"]), log), log
+        rules = redirect6_rules(qenv)
+        assert VM6["vm1"] in rules and GATEWAY6 in rules, rules
+        assert ("udp dport 443 reject" in rules or
+                "icmp6-port-unreachable" in rules), rules
+        qenv.vm_down("vm1")
+        assert "fwproxy-transparent:work" not in redirect6_rules(qenv)
+        assert qenv.full_ruleset() == qenv.before_install
+    finally:
+        qenv.write_rules(*WORK, "^work\\.test$\n")
+
+
 BLOCKER = """
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)

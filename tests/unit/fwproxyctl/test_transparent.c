@@ -149,10 +149,62 @@ static void test_ipt(void)
 	is_str(l.v[1].text, want[1].text, "listed text equals the wanted");
 }
 
+/* The texts nft and ip6tables print for these rules (nftables 1.0.6,
+ * iptables 1.8.9, Debian 12). */
+static void test_ipv6(void)
+{
+	static struct ctl_redirect_rule want[CTL_REDIRECT_RULES_MAX];
+	static struct ctl_redirect_list l;
+	struct ctl_redirect r = example();
+	static const char listing[] =
+	    "table ip6 fwproxy-transparent { # handle 1\n"
+	    "\tchain dstnat { # handle 1\n"
+	    "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+	    "\t\tiifname \"vif12.0\" ip6 saddr fd09:24ef:4179::a89:d tcp "
+	    "dport 80 dnat to [fd09:24ef:4179::a8a:185b]:8100 comment "
+	    "\"fwproxy-transparent:work\" # handle 3\n"
+	    "\t}\n}\n";
+	int n;
+
+	r.family = 6;
+	inet_pton(AF_INET6, "fd09:24ef:4179::a89:d", &r.vm6);
+	inet_pton(AF_INET6, "fd09:24ef:4179::a8a:185b", &r.proxy6);
+	n = ctl_redirect_nft_rules("work", &r, want);
+	is_int(n, 3, "IPv6: two redirects and the QUIC reject");
+	is_str(want[0].text,
+	       "iifname \"vif12.0\" ip6 saddr fd09:24ef:4179::a89:d tcp dport "
+	       "80 dnat to [fd09:24ef:4179::a8a:185b]:8100 comment "
+	       "\"fwproxy-transparent:work\"",
+	       "IPv6 redirect as nft lists it");
+	is_str(want[2].text,
+	       "iifname \"vif12.0\" ip6 saddr fd09:24ef:4179::a89:d udp dport "
+	       "443 reject comment \"fwproxy-transparent:work\"",
+	       "IPv6 reject as nft lists it");
+	ctl_redirect_nft_parse(listing, &l);
+	is_int(l.count, 1, "IPv6 listing parsed");
+	is_str(l.v[0].text, want[0].text, "listed text equals the wanted");
+
+	n = ctl_redirect_ipt_rules("work", &r, want);
+	is_int(n, 3, "ip6tables: two redirects and the reject");
+	is_str(want[0].text,
+	       "-A fwproxy-transparent -s fd09:24ef:4179::a89:d/128 -i vif12.0 "
+	       "-p tcp -m tcp --dport 80 -m comment --comment "
+	       "\"fwproxy-transparent:work\" -j DNAT --to-destination "
+	       "[fd09:24ef:4179::a8a:185b]:8100",
+	       "IPv6 redirect as ip6tables -S prints it");
+	is_str(want[2].text,
+	       "-A fwproxy-transparent -s fd09:24ef:4179::a89:d/128 -i vif12.0 "
+	       "-p udp -m udp --dport 443 -m comment --comment "
+	       "\"fwproxy-transparent:work\" -j REJECT --reject-with "
+	       "icmp6-port-unreachable",
+	       "IPv6 reject as ip6tables -S prints it");
+}
+
 int main(void)
 {
 	test_setting();
 	test_nft();
 	test_ipt();
+	test_ipv6();
 	return done();
 }
