@@ -66,19 +66,12 @@ int ctl_rulesdir_valid_name(const char *name)
 	return 1;
 }
 
-/* "NAME.IPV6": 1 with name and ip6 filled in when the text after the last
- * dot is an IPv6 address, else 0. */
-static enum ctl_name_kind named_by_ip6(const char *file,
-                                       char name[CTL_NAME_MAX + 1],
-                                       struct in6_addr *ip6, const char **why)
+/* The first n bytes of file as a VM name into name: CTL_NAME_RULES, or
+ * CTL_NAME_BAD with *why set. */
+static enum ctl_name_kind take_name(const char *file, size_t n,
+                                    char name[CTL_NAME_MAX + 1],
+                                    const char **why)
 {
-	const char *dot = strrchr(file, '.');
-	struct in6_addr a;
-	size_t n;
-
-	if (dot == NULL || inet_pton(AF_INET6, dot + 1, &a) != 1)
-		return CTL_NAME_FOREIGN;
-	n = (size_t)(dot - file);
 	if (n == 0 || n > CTL_NAME_MAX) {
 		if (why)
 			*why =
@@ -92,6 +85,23 @@ static enum ctl_name_kind named_by_ip6(const char *file,
 			*why = "invalid name (letters, digits, '_', '-', '.')";
 		return CTL_NAME_BAD;
 	}
+	return CTL_NAME_RULES;
+}
+
+/* "NAME.IPV6": CTL_NAME_RULES6 with name and ip6 filled in when the text
+ * after the last dot is an IPv6 address, CTL_NAME_BAD for a bad name or
+ * address, else CTL_NAME_FOREIGN. */
+static enum ctl_name_kind named_by_ip6(const char *file,
+                                       char name[CTL_NAME_MAX + 1],
+                                       struct in6_addr *ip6, const char **why)
+{
+	const char *dot = strrchr(file, '.');
+	struct in6_addr a;
+
+	if (dot == NULL || inet_pton(AF_INET6, dot + 1, &a) != 1)
+		return CTL_NAME_FOREIGN;
+	if (take_name(file, (size_t)(dot - file), name, why) != CTL_NAME_RULES)
+		return CTL_NAME_BAD;
 	if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_MULTICAST(&a) ||
 	    IN6_IS_ADDR_LOOPBACK(&a) || IN6_IS_ADDR_LINKLOCAL(&a) ||
 	    IN6_IS_ADDR_V4MAPPED(&a)) {
@@ -113,7 +123,6 @@ enum ctl_name_kind ctl_rulesdir_parse_name(const char *file,
 	const char *dots[4], *p, *start;
 	enum ctl_name_kind kind;
 	uint32_t addr = 0;
-	size_t name_len;
 	int i;
 
 	if (is_skipped(file))
@@ -164,20 +173,9 @@ enum ctl_name_kind ctl_rulesdir_parse_name(const char *file,
 		}
 		addr = addr << 8 | (uint32_t)octet;
 	}
-	name_len = (size_t)(dots[0] - file);
-	if (name_len == 0 || name_len > CTL_NAME_MAX) {
-		if (why)
-			*why = name_len ? "name too long"
-			                : "no name before the address";
+	if (take_name(file, (size_t)(dots[0] - file), name, why) !=
+	    CTL_NAME_RULES)
 		return CTL_NAME_BAD;
-	}
-	memcpy(name, file, name_len);
-	name[name_len] = '\0';
-	if (!ctl_rulesdir_valid_name(name)) {
-		if (why)
-			*why = "invalid name (letters, digits, '_', '-', '.')";
-		return CTL_NAME_BAD;
-	}
 	ip->s_addr = htonl(addr);
 	return CTL_NAME_RULES;
 }
