@@ -198,20 +198,26 @@ int ctl_proc_systemd(void)
 	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+size_t ctl_proc_scope_words(const char *scope, pid_t pid, char *unit,
+                            size_t unit_len, char **argv)
+{
+	snprintf(unit, unit_len, "--unit=%s-%ld", scope, (long)pid);
+	argv[0] = "systemd-run";
+	argv[1] = "--scope";
+	argv[2] = "--quiet";
+	argv[3] = "--collect";
+	argv[4] = unit;
+	argv[5] = "--";
+	return CTL_PROC_SCOPE_WORDS;
+}
+
 void ctl_proc_argv(const char *bin, const char *config, const char *scope,
                    pid_t pid, char *unit, size_t unit_len, char **argv)
 {
 	size_t n = 0;
 
-	if (scope != NULL) {
-		snprintf(unit, unit_len, "--unit=%s-%ld", scope, (long)pid);
-		argv[n++] = "systemd-run";
-		argv[n++] = "--scope";
-		argv[n++] = "--quiet";
-		argv[n++] = "--collect";
-		argv[n++] = unit;
-		argv[n++] = "--";
-	}
+	if (scope != NULL)
+		n = ctl_proc_scope_words(scope, pid, unit, unit_len, argv);
 	argv[n++] = (char *)bin;
 	argv[n++] = "-d";
 	argv[n++] = "-c";

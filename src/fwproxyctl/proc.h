@@ -52,6 +52,14 @@ pid_t ctl_proc_spawn(const char *bin, const char *config, const int *fds,
 /* 1 when systemd is the init system (/run/systemd/system exists). */
 int ctl_proc_systemd(void);
 
+/* The words that run the command after them as the transient unit
+ * "SCOPE-PID.scope" ("systemd-run --scope --quiet --collect
+ * --unit=SCOPE-PID --") into argv; returns their count,
+ * CTL_PROC_SCOPE_WORDS. unit is the buffer for the unit option. */
+#define CTL_PROC_SCOPE_WORDS 6
+size_t ctl_proc_scope_words(const char *scope, pid_t pid, char *unit,
+                            size_t unit_len, char **argv);
+
 /* The argument vector that runs "bin -d -c config" (scope NULL) or the
  * same through "systemd-run --scope --unit=SCOPE-PID" into argv (at least
  * CTL_PROC_ARGV_MAX entries); unit is the buffer for the unit option. */

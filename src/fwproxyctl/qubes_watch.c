@@ -1,5 +1,6 @@
 #include "qubes_watch.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -74,6 +75,23 @@ static void reload(char *const self_argv[], const char *name)
 		say("reload %s failed (%d)", name, rc);
 }
 
+/* 1 when ip, a fired QubesDB address, is vm's: its IPv4 address, or the
+ * IPv6 one of its route (Qubes' ipv6 feature). dom0 rewrites and fires
+ * the IPv4 list first, then the IPv6 one; the reload at the first fire
+ * may see the IPv6 list still old, so the second must reload too. */
+static int vm_address(const struct ctl *c, const struct ctl_vm_rules *vm,
+                      const char *ip)
+{
+	struct ctl_vm_state st;
+	char ip6[INET6_ADDRSTRLEN];
+
+	if (strcmp(vm->ip_text, ip) == 0)
+		return 1;
+	ctl_instance_state(c, vm, &st);
+	return st.has_ip6 && inet_ntop(AF_INET6, &st.ip6, ip6, sizeof(ip6)) &&
+	       strcmp(ip6, ip) == 0;
+}
+
 /* Reloads the running VMs that take Qubes rules; only the one at address
  * ip when ip is not NULL. */
 static void reload_vms(struct ctl *c, char *const self_argv[], const char *ip,
@@ -88,7 +106,7 @@ static void reload_vms(struct ctl *c, char *const self_argv[], const char *ip,
 	for (i = 0; i < c->rd->count; i++) {
 		const struct ctl_vm_rules *vm = &c->rd->vms[i];
 
-		if (ip != NULL && strcmp(vm->ip_text, ip) != 0)
+		if (ip != NULL && !vm_address(c, vm, ip))
 			continue;
 		if (ctl_rules_from(vm) == CTL_RULES_FILE ||
 		    ctl_instance_pid(c, vm->name) == 0)
@@ -283,8 +301,8 @@ int ctl_qubes_watch_ensure(struct ctl *c, int wanted, char *const self_argv[])
 	log = run_path(c, LOG_FILE);
 	pid = fork();
 	if (pid == 0) {
-		char *argv[64];
-		size_t n = 0;
+		char *argv[64], unit[64];
+		size_t n = 0, i, scope_words = 0;
 		int null = open("/dev/null", O_RDWR);
 		int out =
 		    open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0640);
@@ -293,13 +311,19 @@ int ctl_qubes_watch_ensure(struct ctl *c, int wanted, char *const self_argv[])
 		if (null < 0 || out < 0 || dup2(null, 0) < 0 ||
 		    dup2(out, 1) < 0 || dup2(out, 2) < 0)
 			_exit(126);
-		while (self_argv[n] != NULL && n < 60) {
-			argv[n] = self_argv[n];
-			n++;
-		}
+		/* Its own unit, as the proxies have: a watch started from a
+		 * Qubes hook outlives a restart of the hook's service. */
+		if (ctl_proc_systemd())
+			n = scope_words =
+			    ctl_proc_scope_words("fwproxy-watch", getpid(),
+			                         unit, sizeof(unit), argv);
+		for (i = 0; self_argv[i] != NULL && n < 60; i++)
+			argv[n++] = self_argv[i];
 		argv[n++] = (char *)WATCH_CMD;
 		argv[n] = NULL;
-		execv(argv[0], argv);
+		if (scope_words > 0)
+			execvp(argv[0], argv); /* returns without systemd-run */
+		execv(argv[scope_words], argv + scope_words);
 		_exit(127);
 	}
 	free(log);

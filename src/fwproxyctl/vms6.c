@@ -9,8 +9,9 @@
 #include "util.h"
 #include "vms.h"
 
-#define RTF_LOCAL_FLAG 0x80000000UL /* a local address's own route */
-#define RTF_CACHE_FLAG 0x01000000UL
+#define RTF_LOCAL_FLAG   0x80000000UL /* a local address's own route */
+#define RTF_CACHE_FLAG   0x01000000UL
+#define RTF_ANYCAST_FLAG 0x00100000UL /* a router's subnet anycast (fe80::) */
 
 /* 32 hexadecimal digits into an address. */
 static int hex128(const char *s, size_t n, struct in6_addr *out)
@@ -109,8 +110,13 @@ int ctl_routes_parse6(struct ctl_routes *r, const char *text)
 			local[n_local++] = dst;
 			continue;
 		}
+		/* A forwarding host has an anycast fe80:: /128 (metric 0) on
+		 * every interface once its link-local address is up: no VM. */
 		if (plen != 128 || memcmp(&hop, &none, sizeof(hop)) != 0 ||
-		    (flags & RTF_CACHE_FLAG) != 0 ||
+		    (flags & (RTF_CACHE_FLAG | RTF_ANYCAST_FLAG)) != 0 ||
+		    IN6_IS_ADDR_LINKLOCAL(&dst) ||
+		    IN6_IS_ADDR_MULTICAST(&dst) ||
+		    IN6_IS_ADDR_UNSPECIFIED(&dst) ||
 		    (len[9] == 2 && memcmp(f[9], "lo", 2) == 0))
 			continue;
 		if (r->count6 == cap) {

@@ -555,6 +555,39 @@ class Env:
             f.write(text)
 
 
+SYSTEMD_RUN = """#!/bin/sh
+# systemd-run --scope as it behaves: the unit made, it execs the command
+# in place (same pid, same descriptors).
+echo "$$ $*" >> %s
+while [ "$1" != "--" ]; do shift; done
+shift
+exec "$@"
+"""
+
+
+def systemd_run_stand_in(tmp_path):
+    """(folder holding a stand-in systemd-run, the file where each of its
+    calls is a line "PID ARGS")."""
+    calls = tmp_path / "calls"
+    folder = tmp_path / "systemd-bin"
+    folder.mkdir()
+    (folder / "systemd-run").write_text(SYSTEMD_RUN % calls)
+    (folder / "systemd-run").chmod(0o755)
+    return folder, calls
+
+
+def ctl_under_systemd(env, environment, *args):
+    """fwproxyctl ARGS with systemd seemingly booted: in a mount namespace
+    of its own where /run/systemd/system exists, with environment (a list
+    of NAME=VALUE; PATH decides which systemd-run, if any, is found). What
+    it starts keeps that namespace, which changes nothing it uses."""
+    script = ("mount -t tmpfs fwproxy-test /run && mkdir -p "
+              "/run/systemd/system && exec env \"$@\"")
+    return env.ex("fw", "unshare", "-m", "sh", "-c", script, "sh",
+                  *environment, env.ctl_bin, "--config-dir", env.config_dir,
+                  "--run-dir", env.run_dir, *args, check=False, timeout=60)
+
+
 def make_env(firewall, ipv6=False):
     if os.geteuid() != 0:
         pytest.skip("needs root for network namespaces")

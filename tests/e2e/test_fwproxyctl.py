@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from conftest import GATEWAY
+from conftest import GATEWAY, ctl_under_systemd, systemd_run_stand_in
 
 WORK = ("work", "10.137.0.13")
 SOCIAL = ("social", "10.137.2.13")
@@ -115,35 +115,11 @@ def test_restart_picks_up_new_rules(env):
     assert env.fetch("vm2", "http://work.test/") == 403
 
 
-SYSTEMD_RUN = """#!/bin/sh
-# systemd-run --scope as it behaves: the unit made, it execs the command
-# in place (same pid, same descriptors).
-echo "$$ $*" >> %s
-while [ "$1" != "--" ]; do shift; done
-shift
-exec "$@"
-"""
-
-
-def restart_as_under_systemd(env, path):
-    """fwproxyctl restart work with systemd seemingly booted: a mount
-    namespace of its own where /run/systemd/system exists, PATH as given
-    (the proxy keeps that namespace, which changes nothing it uses)."""
-    script = ("mount -t tmpfs fwproxy-test /run && mkdir -p "
-              "/run/systemd/system && exec env PATH=%s %s --config-dir %s "
-              "--run-dir %s restart work"
-              % (path, env.ctl_bin, env.config_dir, env.run_dir))
-    return env.ex("fw", "unshare", "-m", "sh", "-c", script, check=False)
-
-
 def test_proxies_run_in_a_systemd_scope_or_without_one(env, tmp_path):
-    calls = tmp_path / "calls"
-    stand_in = tmp_path / "bin"
-    stand_in.mkdir()
-    (stand_in / "systemd-run").write_text(SYSTEMD_RUN % calls)
-    (stand_in / "systemd-run").chmod(0o755)
-    r = restart_as_under_systemd(env, "%s:%s" % (stand_in,
-                                                 os.environ["PATH"]))
+    stand_in, calls = systemd_run_stand_in(tmp_path)
+    r = ctl_under_systemd(env, ["PATH=%s:%s" % (stand_in,
+                                                os.environ["PATH"])],
+                          "restart", "work")
     assert "work: started" in r.stdout, r.stdout + r.stderr
     pid = pids(env)["work"]
     line = calls.read_text().splitlines()[-1].split()
@@ -161,7 +137,7 @@ def test_proxies_run_in_a_systemd_scope_or_without_one(env, tmp_path):
                                capture_output=True, text=True).stdout
         if found.strip():
             os.symlink(found.strip(), str(bare / tool))
-    r = restart_as_under_systemd(env, str(bare))
+    r = ctl_under_systemd(env, ["PATH=" + str(bare)], "restart", "work")
     assert "work: started" in r.stdout, r.stdout + r.stderr
     assert pids(env)["work"] != pid
     assert len(calls.read_text().splitlines()) == 1

@@ -9,9 +9,12 @@ writes /qubes-firewall/IP/policy and the rules 0000, 0001, ... and then
 them. Every step is checked by what the client VM gets."""
 import json
 import os
+import re
 import time
 
 import pytest
+
+from conftest import ctl_under_systemd, systemd_run_stand_in
 
 WORK = ("work", "10.137.0.13")
 SOCIAL = ("social", "10.137.2.13")
@@ -255,6 +258,32 @@ def test_kill_all_ends_the_watch(env, qdb):
     assert "stopped the Qubes firewall watch" in r.stdout, r.stdout
     assert until(lambda: not watches_of(qdb), 5) is not None, \
         "qubesdb-watch outlived the watch"
+
+
+def test_the_watch_runs_in_a_systemd_scope(env, qdb, tmp_path):
+    """Started by an update from a Qubes hook, the watch leaves the hook's
+    service as the proxies do, and still follows Qube Settings."""
+    stand_in, calls = systemd_run_stand_in(tmp_path)
+    r = ctl_under_systemd(env, ["PATH=%s:%s:%s" % (stand_in, STANDINS,
+                                                   os.environ["PATH"]),
+                                "QUBESDB_DIR=" + qdb.dir], "update")
+    m = re.search(r"started the Qubes firewall watch \(pid (\d+)\)",
+                  r.stdout)
+    assert m, r.stdout + r.stderr
+    pid = m.group(1)
+    line = [l.split() for l in calls.read_text().splitlines()
+            if l.split()[0] == pid]
+    assert line and line[0][1:6] == [
+        "--scope", "--quiet", "--collect", "--unit=fwproxy-watch-" + pid,
+        "--"], line
+    assert line[0][6].endswith("/fwproxyctl"), line
+    assert line[0][-1] == "watch-qubes-firewall", line
+    qdb.set_rules(WORK[1], "drop", [
+        "action=accept dsthost=other.test proto=tcp dstports=80-80"])
+    assert until(lambda: env.fetch("vm1", "http://other.test/", timeout=2)
+                 == 200, 5) is not None
+    r = ctl(env, "kill-all")
+    assert "stopped the Qubes firewall watch (pid %s)" % pid in r.stdout
 
 
 def test_outside_qubes_it_is_an_error(env, qdb):

@@ -131,6 +131,91 @@ def test_qubes_firewall_lists_of_both_addresses_are_merged(qenv):
     assert qenv.full_ruleset() == qenv.before_install
 
 
+def test_the_routers_anycast_route_is_no_vm(qenv):
+    """A forwarding firewall VM gets an anycast fe80::/128 route (metric 0)
+    on each vif once its link-local address is up: it is not the VM's
+    IPv6 address, which stays the /128 route Qubes added."""
+    qenv.write_rules(*WORK, "^work\\.test$\n")
+    qenv.vm_up("vm1")
+    try:
+        deadline = time.monotonic() + 10
+        while ("anycast fe80:: dev vif12.0" not in qenv.ex(
+                "fw", "ip", "-6", "route", "show", "table", "local").stdout
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
+        rows = ctl(qenv, "show").stdout.splitlines()
+        head = rows[0].split()
+        work = [l.split() for l in rows[1:] if l.startswith("work ")][0]
+        assert work[head.index("IPv6")] == VM6["vm1"], rows
+        r = ctl(qenv, "update")
+        assert "started" not in r.stdout, r.stdout
+        assert fetch6(qenv, "vm1", "http://work.test/") == 200
+    finally:
+        qenv.vm_down("vm1")
+
+
+def test_the_watch_follows_dom0_writing_the_ipv6_list_last(qenv):
+    """Qube Settings adds a rule for an IPv6 destination: dom0 rewrites the
+    IPv4 key's list (unchanged: it leaves out dst6 rules) and fires it,
+    then the IPv6 key's list and fires that; the second fire is the one
+    that brings the new rule."""
+    qdb = QubesDB(qenv.base)
+    v4, v6 = "/qubes-firewall/%s" % WORK[1], "/qubes-firewall/%s" % VM6["vm1"]
+    http = "proto=tcp dstports=80-80"
+    qdb.db.update({
+        v4 + "/policy": "drop",
+        v4 + "/0000": "action=accept dst4=%s/32 %s" % (NET_IP, http),
+        v4: "",
+        v6 + "/policy": "drop",
+        v6: "",
+    })
+    qdb.save()
+    qenv.write_rules(*WORK, "@qubes-firewall\n")
+    qubes = ("env", "PATH=%s:%s" % (STANDINS, os.environ["PATH"]),
+             "QUBESDB_DIR=" + qdb.dir)
+    hooks = os.path.join(qenv.rw_config, "network-hooks.d")
+    os.rename(hooks, hooks + ".off")
+    try:
+        qenv.vm_up("vm1")
+        r = qenv.ex("fw", *qubes, qenv.ctl_bin, "--config-dir",
+                    qenv.config_dir, "--run-dir", qenv.run_dir, "update",
+                    check=False)
+        assert "started the Qubes firewall watch" in r.stdout, \
+            r.stdout + r.stderr
+        assert fetch6(qenv, "vm1", "http://[%s]/" % NET_IP6) == 403
+        for key in (v4 + "/policy", v4 + "/0000", v4):
+            qdb.fire(key)
+        time.sleep(1)
+        qdb.db[v6 + "/0001"] = "action=accept dst6=%s/128 %s" % (NET_IP6,
+                                                                 http)
+        qdb.save()
+        for key in (v6 + "/0001", v6 + "/policy", v6):
+            qdb.fire(key)
+        deadline = time.monotonic() + 3
+        while (fetch6(qenv, "vm1", "http://[%s]/" % NET_IP6) != 200 and
+               time.monotonic() < deadline):
+            time.sleep(0.1)
+        with open(os.path.join(qenv.run_dir,
+                               ".watch-qubes-firewall.log")) as f:
+            watch_log = f.read()
+        with open(os.path.join(qenv.run_dir, "work", "log")) as f:
+            proxy_log = f.read()
+        assert fetch6(qenv, "vm1", "http://[%s]/" % NET_IP6) == 200, \
+            watch_log + proxy_log[-3000:]
+        assert qenv.fetch("vm1", "http://%s/" % NET_IP) == 200
+        qenv.vm_down("vm1")
+    finally:
+        os.rename(hooks + ".off", hooks)
+        r = qenv.ex("fw", *qubes, qenv.ctl_bin, "--config-dir",
+                    qenv.config_dir, "--run-dir", qenv.run_dir, "kill-all",
+                    check=False)
+        qenv.write_rules(*WORK, "^work\\.test$\n")
+    assert r.returncode == 0 and "work: stopped" in r.stdout, \
+        r.stdout + r.stderr
+    time.sleep(0.1)
+    assert qenv.full_ruleset() == qenv.before_install
+
+
 def test_a_vm_named_by_its_ipv6_address_follows_the_hooks(qenv):
     """A rules file NAME.IPV6: the IPv4 hook call finds no file (no IPv6
     route yet), the IPv6 one starts the proxy on both gateways; on stop,
@@ -169,14 +254,21 @@ def test_a_vm_named_by_its_ipv6_address_follows_the_hooks(qenv):
 
 
 def test_one_vm_named_by_both_addresses_is_refused(qenv):
+    """The IPv4 hook call comes before the VM's IPv6 route: it can only
+    start the proxy of the IPv4 file. The IPv6 call, and every command
+    from then on, refuses the pair and says so; the IPv6 file's rules
+    never apply."""
     qenv.write_rules("work6", VM6["vm1"], "^social\\.test$\n")
     try:
         qenv.vm_up("vm1")
         log = hook_log(qenv)
-        assert ("name the same VM (%s via vif12.0): keep one file"
-                % WORK[1]) in log, log
-        assert qenv.fetch("vm1", "http://work.test/") == 0
-        assert qenv.fetch("vm1", "http://social.test/") == 0
+        assert re.search(r"online vif12\.0 %s -: FAILED: .*name the same VM "
+                         r"\(%s via vif12\.0\): keep one file$"
+                         % (re.escape(VM6["vm1"]), re.escape(WORK[1])), log,
+                         re.M), log
+        assert qenv.fetch("vm1", "http://work.test/") == 200, log
+        assert qenv.fetch("vm1", "http://social.test/") == 403
+        assert fetch6(qenv, "vm1", "http://work.test/") == 0
         r = ctl(qenv, "update", check=False)
         assert r.returncode != 0
         assert ("%s.%s and %s/work6.%s name the same VM"

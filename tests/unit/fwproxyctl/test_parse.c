@@ -279,6 +279,12 @@ static void test_routes6(void)
 	    "00000000000000000000000000000000 00 "
 	    "00000000000000000000000000000000 00007f95 00000001 00000000 "
 	    "00000001  vif27.0\n"
+	    /* A forwarding host's subnet-router anycast on each vif once
+	     * its link-local address is up (metric 0), as Linux lists it. */
+	    "fe800000000000000000000000000000 80 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00000000 00000003 00000000 "
+	    "00300001  vif27.0\n"
 	    "fd0924ef41790000000000000a890002 80 "
 	    "00000000000000000000000000000000 00 "
 	    "00000000000000000000000000000000 00000000 00000003 00000000 "
@@ -308,7 +314,8 @@ static void test_routes6(void)
 	memset(&r, 0, sizeof(r));
 	ok(ctl_routes_parse6(&r, table) == 0, "IPv6 route table parsed");
 	is_int(r.count6, 2,
-	       "only /128 routes without next hop, not local, not lo, not to "
+	       "only /128 routes without next hop, not local, not anycast, not "
+	       "lo, not to "
 	       "a local address");
 	inet_pton(AF_INET6, "fd09:24ef:4179::a89:3", &want);
 	ok(ctl_routes_ip6(&r, "vif27.0", &a) == 0 &&
