@@ -144,12 +144,15 @@ static int still_wanted(const struct ctl *c)
 }
 
 /* Reads fired paths from fd until it ends (0), or until this watch is no
- * longer wanted (-1), reloading the VMs they name. */
+ * longer wanted (-1), reloading the VMs they name. qubesdb-watch says
+ * nothing once its watch is registered: the catch-up before it may miss a
+ * write made meanwhile, so the first quiet spell catches up once more. */
 static int follow(struct ctl *c, int fd, char *const self_argv[],
                   int (*rescan)(struct ctl *))
 {
 	char line[512];
 	size_t len = 0;
+	int caught_up = 0;
 
 	for (;;) {
 		struct pollfd p = {fd, POLLIN, 0};
@@ -162,6 +165,10 @@ static int follow(struct ctl *c, int fd, char *const self_argv[],
 		if (n == 0) {
 			if (!still_wanted(c))
 				return -1;
+			if (!caught_up) {
+				caught_up = 1;
+				reload_vms(c, self_argv, NULL, rescan);
+			}
 			continue;
 		}
 		r = read(fd, line + len, sizeof(line) - 1 - len);

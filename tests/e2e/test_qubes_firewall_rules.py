@@ -271,8 +271,15 @@ def test_the_watch_runs_in_a_systemd_scope(env, qdb, tmp_path):
                   r.stdout)
     assert m, r.stdout + r.stderr
     pid = m.group(1)
-    line = [l.split() for l in calls.read_text().splitlines()
-            if l.split()[0] == pid]
+
+    def calls_of_the_watch():
+        text = calls.read_text() if calls.exists() else ""
+        return [l.split() for l in text.splitlines()
+                if l.split()[0] == pid]
+
+    # update does not wait for the watch to get going.
+    until(calls_of_the_watch, 5)
+    line = calls_of_the_watch()
     assert line and line[0][1:6] == [
         "--scope", "--quiet", "--collect", "--unit=fwproxy-watch-" + pid,
         "--"], line
@@ -284,6 +291,25 @@ def test_the_watch_runs_in_a_systemd_scope(env, qdb, tmp_path):
                  == 200, 5) is not None
     r = ctl(env, "kill-all")
     assert "stopped the Qubes firewall watch (pid %s)" % pid in r.stdout
+
+
+def test_a_write_while_the_watch_starts_is_not_lost(env, qdb):
+    """dom0 writes after the watch's first catch-up but before
+    qubesdb-watch has registered (it says nothing when it has): the next
+    catch-up, once the watch is quiet, applies it."""
+    rule = "action=accept dsthost=%s proto=tcp dstports=80-80"
+    qdb.set_rules(WORK[1], "drop", [rule % "work.test"])
+    r = env.ex("fw", *env.qubes_env, "QUBESDB_WATCH_DELAY=1.5", env.ctl_bin,
+               "--config-dir", env.config_dir, "--run-dir", env.run_dir,
+               "update", check=False)
+    assert "started the Qubes firewall watch" in r.stdout, \
+        r.stdout + r.stderr
+    time.sleep(0.5)
+    assert env.fetch("vm1", "http://late.test/") == 403
+    qdb.set_rules(WORK[1], "drop", [rule % "work.test", rule % "late.test"])
+    assert until(lambda: env.fetch("vm1", "http://late.test/", timeout=2)
+                 == 200, 8) is not None
+    ctl(env, "kill-all")
 
 
 def test_outside_qubes_it_is_an_error(env, qdb):
