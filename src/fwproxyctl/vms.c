@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "route_text.h"
 #include "util.h"
 
 #define ROUTE_FILE_MAX (1 << 22)
@@ -15,45 +16,7 @@
  * value is already the in_addr bit pattern. */
 static int hex32(const char *s, size_t n, uint32_t *out)
 {
-	uint32_t v = 0;
-	size_t i;
-
-	if (n != 8)
-		return -1;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		int d;
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else
-			return -1;
-		v = v << 4 | (uint32_t)d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Splits line at tabs and spaces into at most max fields. */
-static size_t fields(const char *line, const char *end, const char **f,
-                     size_t *len, size_t max)
-{
-	size_t n = 0;
-	while (line < end && n < max) {
-		while (line < end && (*line == ' ' || *line == '\t'))
-			line++;
-		if (line == end)
-			break;
-		f[n] = line;
-		while (line < end && *line != ' ' && *line != '\t')
-			line++;
-		len[n] = (size_t)(line - f[n]);
-		n++;
-	}
-	return n;
+	return n == 8 ? route_hex(s, n, out) : -1;
 }
 
 struct ctl_routes *ctl_routes_parse(const char *text)
@@ -72,7 +35,7 @@ struct ctl_routes *ctl_routes_parse(const char *text)
 		size_t len[8];
 		uint32_t dst, gw, mask;
 		long long metric;
-		size_t n = fields(p, end, f, len, 8);
+		size_t n = route_fields(p, end, f, len, 8);
 
 		p = eol ? eol + 1 : end;
 		if (n == 0)

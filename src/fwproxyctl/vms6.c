@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "route_text.h"
 #include "util.h"
 #include "vms.h"
 
@@ -27,23 +28,6 @@ static int hex128(const char *s, size_t n, struct in6_addr *out)
 			return -1;
 		out->s6_addr[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return 0;
-}
-
-static int hex_number(const char *s, size_t n, unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (n == 0 || n > 8)
-		return -1;
-	for (i = 0; i < n; i++) {
-		int d = ascii_hex_digit(s[i]);
-		if (d < 0)
-			return -1;
-		v = v << 4 | (unsigned long)d;
-	}
-	*out = v;
 	return 0;
 }
 
@@ -77,29 +61,19 @@ int ctl_routes_parse6(struct ctl_routes *r, const char *text)
 		const char *eol = strchr(p, '\n');
 		const char *end = eol ? eol : p + strlen(p);
 		const char *f[10];
-		size_t len[10], n = 0;
+		size_t len[10], n = route_fields(p, end, f, len, 10);
 		struct in6_addr dst, hop;
-		unsigned long plen, metric, flags;
+		uint32_t plen, metric, flags;
 
-		while (p < end && n < 10) {
-			while (p < end && *p == ' ')
-				p++;
-			if (p == end)
-				break;
-			f[n] = p;
-			p += strcspn(p, " \n");
-			len[n] = (size_t)(p - f[n]);
-			n++;
-		}
 		p = eol ? eol + 1 : end;
 		if (n == 0)
 			continue;
 		if (n != 10 || len[9] >= IF_NAMESIZE ||
 		    hex128(f[0], len[0], &dst) ||
-		    hex_number(f[1], len[1], &plen) ||
+		    route_hex(f[1], len[1], &plen) ||
 		    hex128(f[4], len[4], &hop) ||
-		    hex_number(f[5], len[5], &metric) ||
-		    hex_number(f[8], len[8], &flags))
+		    route_hex(f[5], len[5], &metric) ||
+		    route_hex(f[8], len[8], &flags))
 			goto fail;
 		if (plen == 128 && (flags & RTF_LOCAL_FLAG) != 0) {
 			if (n_local == local_cap) {
