@@ -62,6 +62,7 @@ static int n_self_argv = 1;
 
 static int load_template(struct ctl *c);
 static int setup_all(struct ctl *c);
+static int setup_vms(struct ctl *c);
 
 static const struct ctl_vm_rules *need_vm(struct ctl *c, const char *name)
 {
@@ -347,7 +348,7 @@ static int cmd_kill_all_and_restart(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-/* Firewall, rules directory, routes and template; errors on stderr. */
+/* The firewall, then what setup_vms reads; errors on stderr. */
 static int setup_all(struct ctl *c)
 {
 	const char *err = ctl_firewall_init(&c->fw, c->fw_kind, c->dry_run);
@@ -357,18 +358,7 @@ static int setup_all(struct ctl *c)
 		return -1;
 	}
 	ctl_firewall_init6(&c->fw6, &c->fw);
-	c->rd = ctl_rulesdir_scan(c->config_dir, stderr);
-	if (c->rd == NULL)
-		return -1;
-	c->routes = ctl_routes_load();
-	if (c->routes == NULL) {
-		fprintf(stderr, "fwproxyctl: /proc/net/route: %s\n",
-		        strerror(errno));
-		return -1;
-	}
-	if (ctl_rulesdir_resolve(c->rd, c->routes, stderr) != 0)
-		return -1;
-	return load_template(c);
+	return setup_vms(c);
 }
 
 static int cmd_hook(struct ctl *c, int argc, char **argv)
@@ -476,6 +466,20 @@ static int setup_rules(struct ctl *c, int quiet)
 static int rescan(struct ctl *c)
 {
 	return setup_rules(c, 0);
+}
+
+/* setup_rules, and the routes it read there: what every command that
+ * looks at running VMs needs; errors on stderr. */
+static int setup_vms(struct ctl *c)
+{
+	if (setup_rules(c, 0) != 0)
+		return -1;
+	if (c->routes == NULL) {
+		fprintf(stderr, "fwproxyctl: /proc/net/route: %s\n",
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* A stand-in VM for rendering the template when no real one fits; path
@@ -843,13 +847,8 @@ int main(int argc, char **argv)
 	if (!c.dry_run && !read_only(cmd) && ctl_lock_take(abs_run) < 0)
 		goto done;
 	if (cmd->setup == SETUP_RULES) {
-		if (setup_rules(&c, 0) != 0)
+		if (setup_vms(&c) != 0)
 			goto done;
-		if (c.routes == NULL) {
-			fprintf(stderr, "fwproxyctl: /proc/net/route: %s\n",
-			        strerror(errno));
-			goto done;
-		}
 	} else if (cmd->setup == SETUP_ALL) {
 		if (setup_all(&c) != 0)
 			goto done;
