@@ -82,14 +82,13 @@ static void reload(char *const self_argv[], const char *name)
 static int vm_address(const struct ctl *c, const struct ctl_vm_rules *vm,
                       const char *ip)
 {
-	struct ctl_vm_state st;
-	char ip6[INET6_ADDRSTRLEN];
+	struct in6_addr fired, a6;
 
 	if (strcmp(vm->ip_text, ip) == 0)
 		return 1;
-	ctl_instance_state(c, vm, &st);
-	return st.has_ip6 && inet_ntop(AF_INET6, &st.ip6, ip6, sizeof(ip6)) &&
-	       strcmp(ip6, ip) == 0;
+	return inet_pton(AF_INET6, ip, &fired) == 1 &&
+	       ctl_routes_vm_ip6(c->routes, vm->ip, &a6) == 0 &&
+	       memcmp(&fired, &a6, sizeof(a6)) == 0;
 }
 
 /* Reloads the running VMs that take Qubes rules; only the one at address

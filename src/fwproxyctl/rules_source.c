@@ -109,16 +109,13 @@ const char *ctl_rules_from_name(enum ctl_rules_from from)
 	return "file";
 }
 
-/* The VM's IPv6 address as text, when it has one (Qubes' ipv6 feature):
- * the IPv6 host route through the vif of its IPv4 route. */
+/* The VM's IPv6 address as text, when it has one (Qubes' ipv6 feature). */
 static int vm_ip6(const struct ctl *c, const struct ctl_vm_rules *vm,
                   char out[INET6_ADDRSTRLEN])
 {
-	const char *iface =
-	    c->routes != NULL ? ctl_routes_iface(c->routes, vm->ip) : NULL;
 	struct in6_addr a;
 
-	if (iface == NULL || ctl_routes_ip6(c->routes, iface, &a) != 0)
+	if (c->routes == NULL || ctl_routes_vm_ip6(c->routes, vm->ip, &a) != 0)
 		return -1;
 	inet_ntop(AF_INET6, &a, out, INET6_ADDRSTRLEN);
 	return 0;

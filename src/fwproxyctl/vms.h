@@ -63,6 +63,12 @@ int ctl_routes_parse6(struct ctl_routes *r, const char *text);
 int ctl_routes_ip6(const struct ctl_routes *r, const char *iface,
                    struct in6_addr *out);
 
+/* The IPv6 address of the VM at IPv4 address vm into *out: the IPv6 host
+ * route through the vif of its IPv4 route (ctl_routes_ip6). Returns 0, or
+ * -1 when the VM is not running or has no IPv6. */
+int ctl_routes_vm_ip6(const struct ctl_routes *r, struct in_addr vm,
+                      struct in6_addr *out);
+
 /* The interface routing the IPv6 address ip (of several routes, the one
  * with the lowest metric), or NULL. */
 const char *ctl_routes_iface6(const struct ctl_routes *r,

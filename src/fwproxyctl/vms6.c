@@ -130,6 +130,14 @@ int ctl_routes_ip6(const struct ctl_routes *r, const char *iface,
 	return 0;
 }
 
+int ctl_routes_vm_ip6(const struct ctl_routes *r, struct in_addr vm,
+                      struct in6_addr *out)
+{
+	const char *iface = ctl_routes_iface(r, vm);
+
+	return iface != NULL ? ctl_routes_ip6(r, iface, out) : -1;
+}
+
 const char *ctl_routes_iface6(const struct ctl_routes *r,
                               const struct in6_addr *ip)
 {
