@@ -97,6 +97,8 @@ void ctl_nft_rule_text(const struct ctl_fw_rule *r, char *out, size_t len);
 int ctl_nft_parse(const char *text, struct ctl_fw_list *l);
 /* Finds Qubes' table for fw->family; -1 when nft does not work. */
 int ctl_nft_detect(struct ctl_firewall *fw);
+/* nft's name of a family: "ip", or "ip6" for 6. */
+char *ctl_nft_family(int family);
 int ctl_nft_list(struct ctl_firewall *fw, struct ctl_fw_list *out);
 int ctl_nft_set(struct ctl_firewall *fw, const char *name,
                 const struct ctl_fw_rule *rule, int *changed);
@@ -110,6 +112,8 @@ int ctl_ipt_parse(const char *text, struct ctl_fw_list *l);
 size_t ctl_ipt_words(char *text, char **words, size_t max);
 /* 0 when iptables (ip6tables for family 6) works. */
 int ctl_ipt_detect(int family);
+/* The command of a family: "iptables", or "ip6tables" for 6. */
+char *ctl_ipt_command(int family);
 int ctl_ipt_list(struct ctl_firewall *fw, struct ctl_fw_list *out);
 int ctl_ipt_set(struct ctl_firewall *fw, const char *name,
                 const struct ctl_fw_rule *rule, int *changed);

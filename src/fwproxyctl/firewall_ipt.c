@@ -21,7 +21,7 @@ void ctl_ipt_rule_text(const struct ctl_fw_rule *r, char *out, size_t len)
 	         vm, bits, gw, bits, r->iface, (unsigned)r->port, r->name);
 }
 
-static char *command(int family)
+char *ctl_ipt_command(int family)
 {
 	return family == 6 ? "ip6tables" : "iptables";
 }
@@ -61,7 +61,8 @@ int ctl_ipt_parse(const char *text, struct ctl_fw_list *l)
 
 int ctl_ipt_detect(int family)
 {
-	char *const argv[] = {command(family), "-w", "-S", "INPUT", NULL};
+	char *const argv[] = {ctl_ipt_command(family), "-w", "-S", "INPUT",
+	                      NULL};
 	char *out = NULL;
 	int rc = ctl_exec(argv, NULL, &out, 1);
 	free(out);
@@ -70,14 +71,15 @@ int ctl_ipt_detect(int family)
 
 int ctl_ipt_list(struct ctl_firewall *fw, struct ctl_fw_list *out)
 {
-	char *const argv[] = {command(fw->family), "-w", "-S", "INPUT", NULL};
+	char *const argv[] = {ctl_ipt_command(fw->family), "-w", "-S", "INPUT",
+	                      NULL};
 	char *text = NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (ctl_exec(argv, NULL, &text, 0) != 0 ||
 	    ctl_ipt_parse(text, out) != 0) {
 		fprintf(stderr, "fwproxyctl: %s -S INPUT failed\n",
-		        command(fw->family));
+		        ctl_ipt_command(fw->family));
 		free(text);
 		ctl_fw_list_free(out);
 		return -1;
@@ -113,7 +115,7 @@ static int run_rule(struct ctl_firewall *fw, const char *op, const char *text,
 	size_t n = 3, i;
 
 	str_copy(buf, text + 3, sizeof(buf));
-	argv[0] = command(fw->family);
+	argv[0] = ctl_ipt_command(fw->family);
 	argv[1] = "-w";
 	argv[2] = (char *)op;
 	/* The chain, then pos (if any), then the rest. */
@@ -163,7 +165,7 @@ int ctl_ipt_set(struct ctl_firewall *fw, const char *name,
 	}
 	if (rc != 0)
 		fprintf(stderr, "fwproxyctl: %s failed for %s\n",
-		        command(fw->family), name);
+		        ctl_ipt_command(fw->family), name);
 	ctl_fw_list_free(&l);
 	return rc;
 }

@@ -13,7 +13,7 @@
 void ctl_nft_rule_text(const struct ctl_fw_rule *r, char *out, size_t len)
 {
 	char vm[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
-	const char *ip = r->family == 6 ? "ip6" : "ip";
+	const char *ip = ctl_nft_family(r->family);
 
 	ctl_fw_rule_addrs(r, vm, gw);
 	snprintf(out, len,
@@ -22,10 +22,9 @@ void ctl_nft_rule_text(const struct ctl_fw_rule *r, char *out, size_t len)
 	         r->iface, ip, vm, ip, gw, (unsigned)r->port, r->name);
 }
 
-/* nft's name of fw's family: "ip" or "ip6". */
-static char *family_word(const struct ctl_firewall *fw)
+char *ctl_nft_family(int family)
 {
-	return fw->family == 6 ? "ip6" : "ip";
+	return family == 6 ? "ip6" : "ip";
 }
 
 int ctl_nft_parse(const char *text, struct ctl_fw_list *l)
@@ -72,7 +71,7 @@ int ctl_nft_detect(struct ctl_firewall *fw)
 {
 	char *const probe[] = {"nft", "list", "tables", NULL};
 	char *const qubes[] = {
-	    "nft",   "list",         "chain", family_word(fw),
+	    "nft",   "list",         "chain", ctl_nft_family(fw->family),
 	    "qubes", "custom-input", NULL};
 	char *out = NULL;
 
@@ -84,7 +83,8 @@ int ctl_nft_detect(struct ctl_firewall *fw)
 	out = NULL;
 	fw->qubes = ctl_exec(qubes, NULL, &out, 1) == 0;
 	free(out);
-	snprintf(fw->table, sizeof(fw->table), "%s %s", family_word(fw),
+	snprintf(fw->table, sizeof(fw->table), "%s %s",
+	         ctl_nft_family(fw->family),
 	         fw->qubes ? "qubes" : CTL_FW_TABLE);
 	str_copy(fw->chain, fw->qubes ? "custom-input" : "input",
 	         sizeof(fw->chain));
@@ -95,11 +95,14 @@ int ctl_nft_detect(struct ctl_firewall *fw)
 static int list_chain(struct ctl_firewall *fw, struct ctl_fw_list *out,
                       int *exists)
 {
-	char *const argv[] = {
-	    "nft",           "-a",
-	    "list",          "chain",
-	    family_word(fw), fw->qubes ? "qubes" : CTL_FW_TABLE,
-	    fw->chain,       NULL};
+	char *const argv[] = {"nft",
+	                      "-a",
+	                      "list",
+	                      "chain",
+	                      ctl_nft_family(fw->family),
+	                      fw->qubes ? "qubes" : CTL_FW_TABLE,
+	                      fw->chain,
+	                      NULL};
 	char *text = NULL;
 	int rc;
 

@@ -118,7 +118,7 @@ int ctl_redirect_nft_rules(const char *name, const struct ctl_redirect *r,
                            struct ctl_redirect_rule *out)
 {
 	char vm[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN + 2];
-	const char *ip = r->family == 6 ? "ip6" : "ip";
+	const char *ip = ctl_nft_family(r->family);
 	int i, n = 0;
 
 	addresses(r, vm, to);

@@ -34,7 +34,7 @@ static int ipt(struct ctl_firewall *fw, const char *table, int quiet, ...)
 	va_list ap;
 	int n = 0;
 
-	argv[n++] = fw->family == 6 ? "ip6tables" : "iptables";
+	argv[n++] = ctl_ipt_command(fw->family);
 	argv[n++] = "-w";
 	argv[n++] = "-t";
 	argv[n++] = (char *)table;
@@ -53,7 +53,7 @@ static int append(struct ctl_firewall *fw, const char *table, const char *text)
 	size_t n = 4;
 
 	str_copy(buf, text, sizeof(buf));
-	argv[0] = fw->family == 6 ? "ip6tables" : "iptables";
+	argv[0] = ctl_ipt_command(fw->family);
 	argv[1] = "-w";
 	argv[2] = "-t";
 	argv[3] = (char *)table;
@@ -69,7 +69,7 @@ static int set_table(struct ctl_firewall *fw, const char *table,
                      int *changed)
 {
 	static struct ctl_redirect_list l;
-	char *const list[] = {fw->family == 6 ? "ip6tables" : "iptables",
+	char *const list[] = {ctl_ipt_command(fw->family),
 	                      "-w",
 	                      "-t",
 	                      (char *)table,
@@ -135,6 +135,6 @@ int ctl_redirect_ipt_set(struct ctl_firewall *fw, const char *name,
 	rc |= set_table(fw, "filter", "FORWARD", name, want, n, changed);
 	if (rc != 0)
 		fprintf(stderr, "fwproxyctl: %s failed for %s\n",
-		        fw->family == 6 ? "ip6tables" : "iptables", name);
+		        ctl_ipt_command(fw->family), name);
 	return rc == 0 ? 0 : -1;
 }

@@ -44,10 +44,9 @@ int ctl_redirect_nft_set(struct ctl_firewall *fw, const char *name,
 {
 	static struct ctl_redirect_list l;
 	static struct ctl_redirect_rule want[CTL_REDIRECT_RULES_MAX];
-	const char *family = fw->family == 6 ? "ip6" : "ip";
-	char *const list[] = {"nft",   "-a",           "list",
-	                      "table", (char *)family, CTL_REDIRECT_TABLE,
-	                      NULL};
+	char *family = ctl_nft_family(fw->family);
+	char *const list[] = {
+	    "nft", "-a", "list", "table", family, CTL_REDIRECT_TABLE, NULL};
 	char table[32], *text = NULL;
 	struct buf script = {0};
 	int keep[CTL_REDIRECT_RULES_MAX] = {0}, n_want = 0, exists, rc = 0;
