@@ -28,6 +28,15 @@
 #define STOP_TIMEOUT_MS ((STOP_GRACE_SECONDS + STOP_MARGIN_SECONDS) * 1000)
 #define BOUND_TEXT_MAX  (IF_NAMESIZE + INET_ADDRSTRLEN + INET6_ADDRSTRLEN + 4)
 
+void ctl_addr6_port(const struct in6_addr *a, uint16_t port,
+                    char out[CTL_ADDR6_PORT_MAX])
+{
+	char text[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, a, text, sizeof(text));
+	snprintf(out, CTL_ADDR6_PORT_MAX, "[%s]:%u", text, (unsigned)port);
+}
+
 char *ctl_instance_path(const struct ctl *c, const char *name, const char *file)
 {
 	size_t n =
@@ -395,7 +404,7 @@ static void bound_text(const struct ctl_vm_state *st, char *out, size_t len)
 static int listen_all(const struct ctl *c, const struct ctl_vm_rules *vm,
                       struct ctl_vm_state *st, int fds[2])
 {
-	char gw6[INET6_ADDRSTRLEN];
+	char gw6[CTL_ADDR6_PORT_MAX];
 
 	fds[0] = ctl_proc_listen(st->iface, st->gw, c->port);
 	if (fds[0] < 0) {
@@ -408,12 +417,13 @@ static int listen_all(const struct ctl *c, const struct ctl_vm_rules *vm,
 		return 1;
 	fds[1] = ctl_proc_listen6(st->iface, &st->gw6, c->port);
 	if (fds[1] < 0) {
-		inet_ntop(AF_INET6, &st->gw6, gw6, sizeof(gw6));
+		int err = errno;
+
+		ctl_addr6_port(&st->gw6, c->port, gw6);
 		fprintf(stderr,
-		        "fwproxyctl: %s: listen on [%s]:%u (%s): %s; serving "
-		        "IPv4 only\n",
-		        vm->name, gw6, (unsigned)c->port, st->iface,
-		        strerror(errno));
+		        "fwproxyctl: %s: listen on %s (%s): %s; serving IPv4 "
+		        "only\n",
+		        vm->name, gw6, st->iface, strerror(err));
 		st->has_gw6 = 0;
 		return 1;
 	}
@@ -499,13 +509,10 @@ static int spawn(struct ctl *c, const struct ctl_vm_rules *vm,
 	}
 	c->changes++;
 	{
-		char gw6[INET6_ADDRSTRLEN + 16] = "", a6[INET6_ADDRSTRLEN];
+		char gw6[CTL_ADDR6_PORT_MAX] = "";
 
-		if (st->has_gw6) {
-			inet_ntop(AF_INET6, &st->gw6, a6, sizeof(a6));
-			snprintf(gw6, sizeof(gw6), "[%s]:%u", a6,
-			         (unsigned)c->port);
-		}
+		if (st->has_gw6)
+			ctl_addr6_port(&st->gw6, c->port, gw6);
 		printf("%s: started (pid %ld) on %s:%u%s%s via %s\n", vm->name,
 		       (long)pid, inet_ntoa(st->gw), (unsigned)c->port,
 		       st->has_gw6 ? " and " : "", gw6, st->iface);

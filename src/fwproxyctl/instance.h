@@ -39,6 +39,12 @@ struct ctl_vm_state {
 	pid_t pid; /* 0 when its proxy is not running */
 };
 
+/* "[ADDRESS]:PORT" of an IPv6 address, as the proxy's IPv6 socket is
+ * shown and logged. */
+#define CTL_ADDR6_PORT_MAX (INET6_ADDRSTRLEN + 8)
+void ctl_addr6_port(const struct in6_addr *a, uint16_t port,
+                    char out[CTL_ADDR6_PORT_MAX]);
+
 /* The path RUN_DIR/NAME/file (file may be NULL for the directory); the
  * caller frees it. */
 char *ctl_instance_path(const struct ctl *c, const char *name,

@@ -123,7 +123,7 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 		struct ctl_vm_state st;
 		char pid[16] = "--", addr[32] = "--", size[32];
 		char ip6[INET6_ADDRSTRLEN] = "--",
-		     addr6[INET6_ADDRSTRLEN + 16] = "--";
+		     addr6[CTL_ADDR6_PORT_MAX] = "--";
 		const char *rule = c->fw.kind == CTL_FW_NONE ? "--" : "no";
 
 		ctl_instance_state(c, vm, &st);
@@ -136,14 +136,8 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 			inet_ntop(AF_INET6, &st.ip6, ip6, sizeof(ip6));
 		else if (vm->by_ip6)
 			inet_ntop(AF_INET6, &vm->ip6, ip6, sizeof(ip6));
-		if (st.has_gw6) {
-			inet_ntop(AF_INET6, &st.gw6, addr6 + 1,
-			          INET6_ADDRSTRLEN);
-			addr6[0] = '[';
-			snprintf(addr6 + strlen(addr6),
-			         sizeof(addr6) - strlen(addr6), "]:%u",
-			         (unsigned)c->port);
-		}
+		if (st.has_gw6)
+			ctl_addr6_port(&st.gw6, c->port, addr6);
 		for (j = 0; j < fw.count; j++)
 			if (strcmp(fw.v[j].name, vm->name) == 0)
 				rule = "yes";
