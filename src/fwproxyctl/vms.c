@@ -151,33 +151,69 @@ void ctl_routes_free(struct ctl_routes *r)
 	free(r);
 }
 
-int ctl_iface_addr(const char *iface, struct in_addr *out)
+/* The first address of family (AF_INET, or AF_INET6 without link-local
+ * ones) on iface into out, a struct in_addr or in6_addr. Returns 0, or -1
+ * when the interface has none. */
+static int iface_addr(const char *iface, int family, void *out)
 {
 	struct ifaddrs *list, *a;
 	int rc = -1;
 
 	if (getifaddrs(&list) != 0)
 		return -1;
-	for (a = list; a != NULL; a = a->ifa_next) {
-		if (a->ifa_addr == NULL || a->ifa_addr->sa_family != AF_INET ||
+	for (a = list; a != NULL && rc != 0; a = a->ifa_next) {
+		const void *addr;
+		size_t len;
+
+		if (a->ifa_addr == NULL || a->ifa_addr->sa_family != family ||
 		    strcmp(a->ifa_name, iface) != 0)
 			continue;
-		memcpy(out,
-		       &((struct sockaddr_in *)(void *)a->ifa_addr)->sin_addr,
-		       sizeof(*out));
+		if (family == AF_INET6) {
+			const struct in6_addr *v6 =
+			    &((struct sockaddr_in6 *)(void *)a->ifa_addr)
+			         ->sin6_addr;
+			if (IN6_IS_ADDR_LINKLOCAL(v6))
+				continue;
+			addr = v6;
+			len = sizeof(*v6);
+		} else {
+			addr = &((struct sockaddr_in *)(void *)a->ifa_addr)
+			            ->sin_addr;
+			len = sizeof(struct in_addr);
+		}
+		memcpy(out, addr, len);
 		rc = 0;
-		break;
 	}
 	freeifaddrs(list);
 	return rc;
 }
 
-int ctl_gateway_addr(const struct ctl_routes *r, const char *iface,
-                     struct in_addr *out)
+/* iface's own address of family, or, before Qubes has put it there (after
+ * the hooks), the uplink's: Qubes copies the firewall VM's own addresses
+ * onto every vif. */
+static int gateway(const struct ctl_routes *r, const char *iface, int family,
+                   void *out)
 {
-	if (ctl_iface_addr(iface, out) == 0)
+	if (iface_addr(iface, family, out) == 0)
 		return 0;
 	if (r->uplink[0] == '\0' || strcmp(r->uplink, iface) == 0)
 		return -1;
-	return ctl_iface_addr(r->uplink, out);
+	return iface_addr(r->uplink, family, out);
+}
+
+int ctl_iface_addr(const char *iface, struct in_addr *out)
+{
+	return iface_addr(iface, AF_INET, out);
+}
+
+int ctl_gateway_addr(const struct ctl_routes *r, const char *iface,
+                     struct in_addr *out)
+{
+	return gateway(r, iface, AF_INET, out);
+}
+
+int ctl_gateway_addr6(const struct ctl_routes *r, const char *iface,
+                      struct in6_addr *out)
+{
+	return gateway(r, iface, AF_INET6, out);
 }

@@ -1,6 +1,5 @@
-/* Running client VMs' IPv6 addresses and the IPv6 gateway (vms.h). */
+/* Running client VMs' IPv6 addresses, from the IPv6 route table (vms.h). */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,37 +148,4 @@ const char *ctl_routes_iface6(const struct ctl_routes *r,
 		    (best == NULL || r->v6[i].metric < best->metric))
 			best = &r->v6[i];
 	return best != NULL ? best->iface : NULL;
-}
-
-static int iface_addr6(const char *iface, struct in6_addr *out)
-{
-	struct ifaddrs *list, *a;
-	int rc = -1;
-
-	if (getifaddrs(&list) != 0)
-		return -1;
-	for (a = list; a != NULL && rc != 0; a = a->ifa_next) {
-		const struct in6_addr *v;
-
-		if (a->ifa_addr == NULL || a->ifa_addr->sa_family != AF_INET6 ||
-		    strcmp(a->ifa_name, iface) != 0)
-			continue;
-		v = &((struct sockaddr_in6 *)(void *)a->ifa_addr)->sin6_addr;
-		if (IN6_IS_ADDR_LINKLOCAL(v))
-			continue;
-		*out = *v;
-		rc = 0;
-	}
-	freeifaddrs(list);
-	return rc;
-}
-
-int ctl_gateway_addr6(const struct ctl_routes *r, const char *iface,
-                      struct in6_addr *out)
-{
-	if (iface_addr6(iface, out) == 0)
-		return 0;
-	if (r->uplink[0] == '\0' || strcmp(r->uplink, iface) == 0)
-		return -1;
-	return iface_addr6(r->uplink, out);
 }
